@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+// hmpipe — reproduces "HyperMoE: Towards Better Mixture of Experts via Transferring Among Experts" on CPU.
+// Layering (arrows = "imports"; never the other way):
+//   hmpipe (CLI) → Pipeline → Stages → Data, Model → Kernels → CBLAS
+//                                      Data, Model → Formats → CZstd
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "hmpipe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hmpipe", targets: ["hmpipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System C libraries, found through pkg-config (Debian: libopenblas-dev libzstd-dev libsqlite3-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+
+        // Layer 0: numeric kernels (forward + backward, llm.c style) on float32 buffers.
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: v5),
+        // Layer 0: byte formats — zstd frames, safetensors, SHA-256 helpers.
+        .target(name: "Formats", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: v5),
+        // Layer 1: the transformer, MoE variants, routing, checkpoints, optimiser, training step.
+        .target(name: "Model", dependencies: ["Kernels", "Formats"], swiftSettings: v5),
+        // Layer 1: datasets, readers, tokenizers, token shards, metrics, fetching pinned files.
+        .target(name: "Data", dependencies: ["Formats"], swiftSettings: v5),
+        // Layer 2: the built-in stage kinds (fetch, prepare, tokenize, train, evaluate, aggregate, bench).
+        .target(name: "Stages", dependencies: ["Model", "Data", "Formats"], swiftSettings: v5),
+        // Layer 3: spec → graph → store/state → scheduler → executors.
+        .target(name: "Pipeline", dependencies: [
+            "Stages", "Formats", "CSQLite",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: v5),
+        // Layer 4: the command line.
+        .executableTarget(name: "hmpipe", dependencies: [
+            "Pipeline", "Stages", "Model", "Data", "Kernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
+
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: v5),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats"], swiftSettings: v5),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Formats"],
+                    resources: [.copy("Golden")], swiftSettings: v5),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Formats"], swiftSettings: v5),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Stages"], swiftSettings: v5),
+    ]
+)

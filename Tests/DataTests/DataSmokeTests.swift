@@ -1,0 +1,3 @@
+import XCTest
+import Data
+final class DataSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

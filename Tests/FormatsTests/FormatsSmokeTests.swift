@@ -1,0 +1,3 @@
+import XCTest
+import Formats
+final class FormatsSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

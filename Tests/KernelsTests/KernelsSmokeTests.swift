@@ -1,0 +1,3 @@
+import XCTest
+import Kernels
+final class KernelsSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

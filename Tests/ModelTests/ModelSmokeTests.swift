@@ -1,0 +1,3 @@
+import XCTest
+import Model
+final class ModelSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

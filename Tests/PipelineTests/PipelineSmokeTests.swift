@@ -1,0 +1,3 @@
+import XCTest
+import Pipeline
+final class PipelineSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
