@@ -1,0 +1,58 @@
+import Foundation
+
+/// Linear warm-up over the first `warmupFraction` of steps, then linear decay to 0 (paper §4.2: 10% warm-up).
+public struct LearningRateSchedule: Codable, Sendable, Equatable {
+    public var peak: Float
+    public var totalSteps: Int
+    public var warmupFraction: Float
+
+    public init(peak: Float, totalSteps: Int, warmupFraction: Float = 0.1) {
+        self.peak = peak; self.totalSteps = totalSteps; self.warmupFraction = warmupFraction
+    }
+
+    /// Learning rate for 0-based step `step`.
+    public func rate(at step: Int) -> Float {
+        let warm = max(1, Int((Float(totalSteps) * warmupFraction).rounded()))
+        if step < warm { return peak * Float(step + 1) / Float(warm) }
+        let rest = max(1, totalSteps - warm)
+        return peak * max(0, Float(totalSteps - step) / Float(rest))
+    }
+}
+
+/// AdamW (decoupled weight decay, bias-corrected moments; Loshchilov & Hutter) over ranges of one arena.
+public enum AdamW {
+    public struct Hyper: Codable, Sendable, Equatable {
+        public var beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0
+        public init(beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0) {
+            self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        }
+    }
+
+    /// One update of `count` parameters; `step` is 1-based (bias correction). `decay` false for biases/norms.
+    public static func update(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
+                              m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
+                              lr: Float, step: Int, hyper h: Hyper, decay: Bool) {
+        let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
+        let wd = decay ? h.weightDecay : 0
+        for i in 0..<count {
+            let g = grads[i]
+            m[i] = h.beta1 * m[i] + (1 - h.beta1) * g
+            v[i] = h.beta2 * v[i] + (1 - h.beta2) * g * g
+            let mh = m[i] / c1, vh = v[i] / c2
+            params[i] -= lr * (mh / (vh.squareRoot() + h.eps) + wd * params[i])
+        }
+    }
+
+    /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.
+    @discardableResult
+    public static func clipGlobalNorm(grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
+        var s: Double = 0
+        for i in 0..<count { s += Double(grads[i]) * Double(grads[i]) }
+        let norm = Float(s.squareRoot())
+        if maxNorm > 0, norm > maxNorm {
+            let k = maxNorm / (norm + 1e-6)
+            for i in 0..<count { grads[i] *= k }
+        }
+        return norm
+    }
+}

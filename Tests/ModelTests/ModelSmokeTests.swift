@@ -1,3 +1,0 @@
-import XCTest
-import Model
-final class ModelSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
