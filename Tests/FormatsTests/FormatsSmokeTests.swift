@@ -1,3 +1,0 @@
-import XCTest
-import Formats
-final class FormatsSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
