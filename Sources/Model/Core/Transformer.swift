@@ -134,3 +134,24 @@ extension Transformer {
     /// ReLU sign pattern of the HyperExpert paths in the last forward (tests: detect kinks).
     public var kinkSignature: [Bool] { moeLayers.flatMap(\.kinkSignature) }
 }
+
+extension Transformer {
+    /// The feed-forward sub-layer output of `block` in the last forward (MoE output incl. HyperExpert).
+    /// Exact for eval forwards (training applies dropout to it in place).
+    public func ffnOutput(block: Int) -> [Float] {
+        guard let ctx = lastContext else { return [] }
+        return Array(UnsafeBufferPointer(start: blocks[block].f.pointer, count: ctx.tokens * config.width))
+    }
+
+    /// Copies every tensor that `other` has under the same name and shape; returns the names copied.
+    @discardableResult
+    public func copyParameters(from other: Transformer) -> [String] {
+        var copied: [String] = []
+        for ref in params.refs {
+            guard let src = other.params.ref(named: ref.name), src.shape == ref.shape else { continue }
+            params.value(ref).update(from: other.params.value(src), count: ref.count)
+            copied.append(ref.name)
+        }
+        return copied
+    }
+}
