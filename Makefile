@@ -1,0 +1,40 @@
+# hmpipe — two commands do everything on a fresh Debian machine:
+#   make run    build, fetch the pinned data, run experiments/table3.json (default profile), write the report
+#   make test   build once in release, run every test from that build
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BIN := .build/$(CONFIG)/hmpipe
+PROFILE ?= default
+APT_PACKAGES := libopenblas-dev libzstd-dev libsqlite3-dev pkg-config
+
+.PHONY: setup build test bench run results clean
+
+# Installs the three C libraries when pkg-config cannot find them (needs root, as on CI and dev machines).
+setup:
+	@if ! pkg-config --exists openblas libzstd sqlite3 2>/dev/null; then \
+	  echo "installing $(APT_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+build: setup
+	$(SWIFT) build -c $(CONFIG)
+
+# Release build of tests too: numeric tests run 10–100× slower in debug.
+test: setup
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build
+
+bench: build
+	$(BIN) bench
+
+run: build
+	$(BIN) run experiments/table3.json --profile $(PROFILE)
+	$(BIN) report experiments/table3.json --out results/
+
+results: build
+	for spec in experiments/table*.json experiments/figure*.json; do $(BIN) run $$spec --profile $(PROFILE) --keep-going; done
+	$(BIN) report --out results/
+
+clean:
+	rm -rf .build
