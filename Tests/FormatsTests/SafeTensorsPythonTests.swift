@@ -21,6 +21,8 @@ final class SafeTensorsPythonTests: XCTestCase {
             .init(name: "mask", shape: [3], uint8s: [0, 1, 255]),
         ]
         try SafeTensors.write(tensors, metadata: ["format": "hmpipe", "step": "40"], to: url)
+        try SafeTensors.write(tensors, metadata: ["format": "hmpipe", "step": "40"],
+                              to: dir.appendingPathComponent("ours.safetensors.zst"))
         let script = """
         import sys, numpy as np
         from safetensors import safe_open
@@ -39,6 +41,10 @@ final class SafeTensorsPythonTests: XCTestCase {
             assert t[k].dtype == v.dtype and t[k].shape == v.shape and np.array_equal(t[k], v), (k, t[k])
         with safe_open(path, framework="numpy") as f:
             assert f.metadata() == {"format": "hmpipe", "step": "40"}, f.metadata()
+        import shutil, subprocess
+        if shutil.which("zstd"):  # the compressed checkpoint is a plain zstd frame of the same bytes
+            plain = subprocess.run(["zstd", "-d", "-c", path + ".zst"], check=True, capture_output=True).stdout
+            assert plain == open(path, "rb").read(), "zstd -d of the .zst differs from the plain file"
         same = save(want, metadata={"format": "hmpipe", "step": "40"}) == open(path, "rb").read()
         print("identical" if same else "different")
         """
