@@ -12,10 +12,11 @@ final class GradientCheckTests: XCTestCase {
         var description: String { "\(name): analytic \(analytic) numeric \(numeric)" }
     }
 
-    func check(_ config: ModelConfig, amplify: Bool = false, tolerance: Double = 1e-3, file: StaticString = #filePath,
-               line: UInt = #line) {
+    func check(_ config: ModelConfig, amplify: Bool = false, amplifyStd: Float = 0.05, randomizeRouter: Bool = false, tolerance: Double = 1e-3,
+               file: StaticString = #filePath, line: UInt = #line) {
         let model = Transformer(config: config, maxBatch: 2, maxLength: 8, seed: 11)
-        if amplify { Tiny.amplifyHypernet(model) }
+        if amplify { Tiny.amplifyHypernet(model, std: amplifyStd) }
+        if randomizeRouter { Tiny.randomizeRouters(model) }
         let batch = Tiny.batch(for: config)
         let start = model.rng
         model.forward(batch, training: true)
@@ -81,6 +82,16 @@ final class GradientCheckTests: XCTestCase {
         c.moe!.hyper.pooling = .sum
         // Sum pooling makes the κ inputs ~√(N−1)× larger; float32 noise of the LM loss then reaches ~4e-3.
         check(c, amplify: true, tolerance: 5e-3)
+    }
+    func testNoisyTop2MoE() {
+        var c = Tiny.config(.moe)
+        c.moe!.router = .noisyTopK; c.moe!.topK = 2
+        check(c, randomizeRouter: true)
+    }
+    func testNoisyTop2HyperMoE() {
+        var c = Tiny.config(.hypermoe)
+        c.moe!.router = .noisyTopK; c.moe!.topK = 2
+        check(c, amplify: true, amplifyStd: 0.1, randomizeRouter: true)
     }
     func testHyperMoECapacityDropping() {
         var c = Tiny.config(.hypermoe)

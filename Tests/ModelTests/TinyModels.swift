@@ -60,4 +60,13 @@ enum Tiny {
             for i in 0..<ref.count { p[i] = rng.normal() * std }
         }
     }
+
+    /// The noisy gate starts at zero (paper); give it weights so the gradient check sees non-trivial gates.
+    static func randomizeRouters(_ model: Transformer, std: Float = 0.3, seed: UInt64 = 4) {
+        var rng = Rng(seed: seed)
+        for ref in model.params.refs where ref.name.hasSuffix(".gate") || ref.name.hasSuffix(".noise") {
+            let p = model.params.value(ref)
+            for i in 0..<ref.count { p[i] = rng.normal() * std }
+        }
+    }
 }

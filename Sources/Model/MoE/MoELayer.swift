@@ -5,7 +5,7 @@ import Kernels
 final class MoELayer {
     let config: MoEConfig
     let width: Int
-    let router: SwitchRouter
+    let router: Router
     let bank: ExpertBank
     let share: DenseFFN?
     let hyper: HyperExpert?
@@ -18,7 +18,13 @@ final class MoELayer {
         let m = c.moe!
         config = m; width = c.width
         let T = maxBatch * maxLength
-        router = SwitchRouter(name, experts: m.experts, width: c.width, maxTokens: T, params: params)
+        switch m.router {
+        case .switchTop1:
+            precondition(m.topK == 1, "the Switch router is top-1; use noisy-top-k for k > 1")
+            router = SwitchRouter(name, experts: m.experts, width: c.width, jitter: m.jitter, maxTokens: T, params: params)
+        case .noisyTopK:
+            router = NoisyTopKRouter(name, experts: m.experts, k: m.topK, width: c.width, maxTokens: T, params: params)
+        }
         bank = ExpertBank(name, count: m.experts, config: c, maxAssignments: T * m.topK, params: params)
         var shareConfig = c
         if m.variant == .moeShare, c.initStd == 0 { shareConfig.initStd = 0.02 }
@@ -64,7 +70,7 @@ final class MoELayer {
         let T = ctx.tokens, h = width
         out.update(repeating: 0, count: T * h)
         plan.reset(tokens: T, experts: config.experts)
-        router.forward(x: x, ctx: ctx, jitter: config.jitter, plan: &plan, rng: &rng, p)
+        router.forward(x: x, ctx: ctx, plan: &plan, rng: &rng, p)
         let capacity = config.capacityFactor.map { Int((Double($0) * Double(ctx.length) / Double(config.experts)).rounded(.up)) }
         plan.buildExpertOrder(experts: config.experts, batch: ctx.batch, length: ctx.length, capacity: capacity)
         bank.forward(out: out, x: x, plan: plan, p)

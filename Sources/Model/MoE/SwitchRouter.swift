@@ -4,9 +4,9 @@ import Kernels
 /// Switch top-1 router (spec §3.1): z = (x̃ ⊙ u) W_r with multiplicative jitter u ~ U[1−ε, 1+ε] on the
 /// router input only, in training only; π = softmax(z); expert = argmax; gate = π[expert].
 /// Auxiliary losses over real (non-padding) tokens: Switch load balance α·N·Σ f_i P_i and z-loss β·mean lse².
-final class SwitchRouter {
+final class SwitchRouter: Router {
     let weight: ParameterRef
-    let experts: Int, width: Int
+    let experts: Int, width: Int, jitter: Float
     let jittered: FloatBuffer, noise: FloatBuffer, logits: FloatBuffer, probs: FloatBuffer, lse: FloatBuffer
     let dlogits: FloatBuffer, dxr: FloatBuffer
     var usedJitter = false
@@ -16,8 +16,8 @@ final class SwitchRouter {
     private var fractions: [Float] = []
     private var validCount = 0
 
-    init(_ name: String, experts: Int, width: Int, maxTokens: Int, params: ParameterSet) {
-        self.experts = experts; self.width = width
+    init(_ name: String, experts: Int, width: Int, jitter: Float, maxTokens: Int, params: ParameterSet) {
+        self.experts = experts; self.width = width; self.jitter = jitter
         // Switch paper init (truncated normal, std √(0.1/h)); HF's N(0,1) is only for loading checkpoints.
         weight = params.add("\(name).router", [width, experts], .truncatedNormal(std: (0.1 / Float(width)).squareRoot()),
                             decay: true)
@@ -30,8 +30,7 @@ final class SwitchRouter {
         dxr = FloatBuffer(count: maxTokens * width)
     }
 
-    func forward(x: UnsafePointer<Float>, ctx: StepContext, jitter: Float, plan: inout RoutingPlan,
-                 rng: inout Rng, _ p: ParameterSet) {
+    func forward(x: UnsafePointer<Float>, ctx: StepContext, plan: inout RoutingPlan, rng: inout Rng, _ p: ParameterSet) {
         let T = ctx.tokens, h = width, N = experts
         usedJitter = ctx.training && jitter > 0
         var routerInput = x
