@@ -58,7 +58,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats"], swiftSettings: v5),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Formats"],
                     resources: [.copy("Golden")], swiftSettings: v5),
-        .testTarget(name: "DataTests", dependencies: ["Data", "Formats"], swiftSettings: v5),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Formats"],
+                    resources: [.copy("Golden")], swiftSettings: v5),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Stages"], swiftSettings: v5),
     ]
 )

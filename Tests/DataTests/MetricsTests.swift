@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+import Data
+
+/// Metrics against golden numbers from the reference implementations (scripts/make_metric_golden.py)
+/// and hand-computed edge cases.
+final class MetricsTests: XCTestCase {
+    struct Golden: Decodable {
+        struct Stems: Decodable { let words: [String]; let nltk: [String]; let original: [String] }
+        struct R: Decodable { let target: String; let prediction: String; let stem: Bool; let rouge1: Double; let rouge2: Double; let rougeL: Double }
+        struct C: Decodable { let x: [Double]; let y: [Double]; let pearson: Double; let spearman: Double }
+        struct M: Decodable { let labels: [Int]; let predictions: [Int]; let mcc: Double }
+        let stems: Stems; let rouge: [R]; let correlation: [C]; let mcc: [M]
+    }
+    lazy var golden: Golden = try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: goldenURL("metric_golden.json")))
+
+    func testPorterStemmerMatchesNLTKBothModes() {
+        let nltk = PorterStemmer(mode: .nltk), original = PorterStemmer(mode: .original)
+        for (i, w) in golden.stems.words.enumerated() {
+            XCTAssertEqual(nltk.stem(w), golden.stems.nltk[i], "nltk mode: \(w)")
+            XCTAssertEqual(original.stem(w), golden.stems.original[i], "original mode: \(w)")
+        }
+    }
+
+    func testRougeMatchesRougeScore() {
+        for g in golden.rouge {
+            let s = Rouge.score(target: g.target, prediction: g.prediction, stem: g.stem)
+            XCTAssertEqual(s.rouge1, g.rouge1, accuracy: 1e-12, "\(g.target) | \(g.prediction) stem=\(g.stem)")
+            XCTAssertEqual(s.rouge2, g.rouge2, accuracy: 1e-12)
+            XCTAssertEqual(s.rougeL, g.rougeL, accuracy: 1e-12)
+        }
+    }
+
+    func testCorrelationsMatchScipy() {
+        for g in golden.correlation {
+            XCTAssertEqual(Correlation.pearson(g.x, g.y), g.pearson, accuracy: 1e-12)
+            XCTAssertEqual(Correlation.spearman(g.x, g.y), g.spearman, accuracy: 1e-12)
+        }
+        XCTAssertEqual(Correlation.averageRanks([10, 20, 20, 5]), [2, 3.5, 3.5, 1])
+        XCTAssertTrue(Correlation.pearson([1, 1, 1], [1, 2, 3]).isNaN, "constant input is undefined, as scipy")
+    }
+
+    func testMatthewsMatchesSklearnFormula() {
+        for g in golden.mcc {
+            XCTAssertEqual(ClassificationMetrics.matthews(predictions: g.predictions, labels: g.labels), g.mcc, accuracy: 1e-12)
+        }
+        XCTAssertEqual(ClassificationMetrics.matthews(predictions: [1, 1, 1, 1], labels: [0, 1, 0, 1]), 0, "constant predictions → 0")
+        XCTAssertEqual(ClassificationMetrics.matthews(predictions: [0, 1, 0, 1], labels: [0, 1, 0, 1]), 1)
+    }
+
+    func testAccuracyAndF1() {
+        // tp=2 fp=1 fn=1 → F1 = 4/6
+        XCTAssertEqual(ClassificationMetrics.f1(predictions: [1, 1, 1, 0, 0], labels: [1, 1, 0, 1, 0]), 4.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(ClassificationMetrics.accuracy(predictions: [1, 1, 1, 0, 0], labels: [1, 1, 0, 1, 0]), 0.6, accuracy: 1e-12)
+        XCTAssertEqual(ClassificationMetrics.f1(predictions: [0, 0], labels: [0, 0]), 0, "no positives anywhere → 0 (sklearn zero_division)")
+    }
+
+    func testSQuADNormalisationAndScores() {
+        XCTAssertEqual(SQuADMetric.normalize("The  Quick, brown fox!"), "quick brown fox")
+        XCTAssertEqual(SQuADMetric.normalize("an apple a day theatre"), "apple day theatre")
+        XCTAssertEqual(SQuADMetric.exactMatch("the Eiffel Tower.", "Eiffel tower"), 1)
+        // pred "eiffel tower in paris" vs "eiffel tower": p=2/4 r=1 → 2/3
+        XCTAssertEqual(SQuADMetric.f1("Eiffel Tower in Paris", "the Eiffel Tower"), 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(SQuADMetric.f1("", "something"), 0)
+        XCTAssertEqual(SQuADMetric.f1("the", "a"), 0, "both normalise to empty: no common tokens → 0, as the official script")
+        let s = SQuADMetric.score(predictions: ["Denver Broncos", "Paris"], goldAnswers: [["Broncos", "Denver Broncos"], ["London"]])
+        XCTAssertEqual(s.exactMatch, 50, accuracy: 1e-12)
+        XCTAssertEqual(s.f1, 50, accuracy: 1e-12)
+    }
+
+    func testPerplexity() {
+        XCTAssertEqual(Perplexity.fromLoss(totalNLL: 2 * log(10.0), tokens: 2), 10, accuracy: 1e-9)
+    }
+}
