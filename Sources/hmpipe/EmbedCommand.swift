@@ -21,8 +21,8 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         let dir = URL(fileURLWithPath: model)
         let weights = try BertWeights.load(directory: dir)
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
-        let encoded = sentences.map { tokenizer.encode($0, maxLength: weights.config.maxPositionEmbeddings).ids.map(Int32.init) }
+        let tokenizer = try BertTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
+        let encoded = try sentences.map { try tokenizer.encode($0, maxLength: weights.config.maxPositionEmbeddings).ids }
         let length = encoded.map(\.count).max() ?? 1
         let config = try ModelConfig(bert: weights.config, maxPositions: length, moe: nil, head: .classification(classes: 2))
         let transformer = Transformer(config: config, maxBatch: max(encoded.count, 1), maxLength: length, seed: 0)

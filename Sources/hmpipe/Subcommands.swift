@@ -4,5 +4,6 @@ import ArgumentParser
 extension HMPipe {
     static let allSubcommands: [ParsableCommand.Type] = [
         BenchCommand.self,
+        EmbedCommand.self,
     ]
 }
