@@ -5,12 +5,14 @@ public enum Activation: String, Codable, Sendable {
     case gelu, relu
 
     public func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        switch self {
-        case .relu: for i in 0..<count { out[i] = max(inp[i], 0) }
-        case .gelu:
-            for i in 0..<count {
-                let x = inp[i]
-                out[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
+        Parallel.forEachChunk(count) { range in
+            switch self {
+            case .relu: for i in range { out[i] = max(inp[i], 0) }
+            case .gelu:
+                for i in range {
+                    let x = inp[i]
+                    out[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
+                }
             }
         }
     }
@@ -18,15 +20,17 @@ public enum Activation: String, Codable, Sendable {
     /// dinp += act'(inp) · dout
     public func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                          dout: UnsafePointer<Float>, count: Int) {
-        switch self {
-        case .relu: for i in 0..<count where inp[i] > 0 { dinp[i] += dout[i] }
-        case .gelu:
-            let c: Float = 0.39894228040143268  // 1/√(2π)
-            for i in 0..<count {
-                let x = inp[i]
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                let pdf = c * expf(-0.5 * x * x)
-                dinp[i] += (cdf + x * pdf) * dout[i]
+        Parallel.forEachChunk(count) { range in
+            switch self {
+            case .relu: for i in range where inp[i] > 0 { dinp[i] += dout[i] }
+            case .gelu:
+                let c: Float = 0.39894228040143268  // 1/√(2π)
+                for i in range {
+                    let x = inp[i]
+                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
+                    let pdf = c * expf(-0.5 * x * x)
+                    dinp[i] += (cdf + x * pdf) * dout[i]
+                }
             }
         }
     }

@@ -34,13 +34,13 @@ public enum AdamW {
                               lr: Float, step: Int, hyper h: Hyper, decay: Bool) {
         let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
         let wd = decay ? h.weightDecay : 0
-        for i in 0..<count {
+        Parallel.forEachChunk(count) { range in for i in range {
             let g = grads[i]
             m[i] = h.beta1 * m[i] + (1 - h.beta1) * g
             v[i] = h.beta2 * v[i] + (1 - h.beta2) * g * g
             let mh = m[i] / c1, vh = v[i] / c2
             params[i] -= lr * (mh / (vh.squareRoot() + h.eps) + wd * params[i])
-        }
+        } }
     }
 
     /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.

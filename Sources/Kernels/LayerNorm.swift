@@ -6,7 +6,8 @@ public enum LayerNorm {
                                rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                rows: Int, dim: Int, eps: Float) {
-        for t in 0..<rows {
+        Parallel.forEachChunk(rows * dim) { elements in
+        for t in (elements.lowerBound / dim)..<(elements.upperBound / dim) {
             let x = inp + t * dim, o = out + t * dim
             var m: Float = 0
             for i in 0..<dim { m += x[i] }
@@ -18,6 +19,7 @@ public enum LayerNorm {
             for i in 0..<dim { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
             mean[t] = m
             rstd[t] = s
+        }
         }
     }
 
