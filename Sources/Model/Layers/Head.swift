@@ -10,6 +10,8 @@ final class Head {
     let weight: ParameterRef?, bias: ParameterRef?
     let tiedEmbedding: ParameterRef
     let pooled, dpooled, logits, probs, dlogits: FloatBuffer
+    /// Span head: [2][B][L] position logits, their gradient and probabilities.
+    let positions, dpositions, positionProbs: FloatBuffer
     var outputs: Int {
         switch kind {
         case .classification(let c): return c
@@ -41,6 +43,9 @@ final class Head {
         default: logitCount = maxBatch * max(outs, 1)
         }
         logits = FloatBuffer(count: logitCount); probs = FloatBuffer(count: logitCount); dlogits = FloatBuffer(count: logitCount)
+        let spanRows = c.head == .span ? 2 * T : 0
+        positions = FloatBuffer(count: spanRows); dpositions = FloatBuffer(count: spanRows)
+        positionProbs = FloatBuffer(count: spanRows)
     }
 
     /// Returns the mean task loss; writes dh (overwritten) when `dh` is given.
@@ -97,14 +102,14 @@ final class Head {
             Linear.forward(out: logits.pointer, inp: hidden, weight: p.value(weight!), bias: p.value(bias!), rows: T,
                            inDim: h, outDim: 2)
             // Rearrange to [2][B][L] rows of per-sequence position logits, padding hidden by −1e9.
-            let pos = FloatBuffer(count: 2 * T), dpos = FloatBuffer(count: 2 * T)
+            let pos = positions, dpos = dpositions, rowProbs = positionProbs
+            dpos.pointer.update(repeating: 0, count: 2 * T)
             for t in 0..<T {
                 let masked = ctx.mask[t] == 0
                 pos[t] = masked ? -1e9 : logits[t * 2]
                 pos[T + t] = masked ? -1e9 : logits[t * 2 + 1]
             }
-            let targets = (starts + ends).map { $0 }
-            let rowProbs = FloatBuffer(count: 2 * T)
+            let targets = starts + ends
             let loss = targets.withUnsafeBufferPointer {
                 Losses.crossEntropy(dlogits: dh == nil ? nil : dpos.pointer, logits: pos.pointer, targets: $0.baseAddress!,
                                     rows: 2 * B, classes: L, scale: 1, probs: rowProbs.pointer)
