@@ -115,7 +115,7 @@ struct Scheduler {
                             book.done.insert(key)
                             book.forced.remove(key)
                             if outcome == .executed { book.summary.executed.append(key) } else { book.summary.cached.append(key) }
-                            runner.progress.stageFinished(node.name, outcome: outcome == .executed ? "book.done" : "cached")
+                            runner.progress.stageFinished(node.name, outcome: outcome == .executed ? "done" : "cached")
                         case .held:
                             book.retryAt[key] = Date().addingTimeInterval(0.2)
                             runner.progress.stageFinished(node.name, outcome: "wait")
