@@ -39,7 +39,9 @@ let package = Package(
         // Layer 1: datasets, readers, tokenizers, token shards, metrics, fetching pinned files.
         .target(name: "Data", dependencies: ["Formats"], swiftSettings: v5),
         // Layer 2: the built-in stage kinds (fetch, prepare, tokenize, train, evaluate, aggregate, bench).
-        .target(name: "Stages", dependencies: ["Model", "Data", "Formats"], swiftSettings: v5),
+        .target(name: "Stages", dependencies: ["Model", "Data", "Formats",
+                                        .product(name: "Subprocess", package: "swift-subprocess")],
+                swiftSettings: v5),
         // Layer 3: spec → graph → store/state → scheduler → executors.
         .target(name: "Pipeline", dependencies: [
             "Stages", "Formats", "CSQLite",

@@ -3,6 +3,13 @@ import ArgumentParser
 // The one list of subcommands. Add a line here when a command file is added.
 extension HMPipe {
     static let allSubcommands: [ParsableCommand.Type] = [
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        VerifyCommand.self,
+        GCCommand.self,
+        ExecStageCommand.self,
+        BenchPipelineCommand.self,
         BenchCommand.self,
         EmbedCommand.self,
         FetchCommand.self,

@@ -1,0 +1,25 @@
+import Foundation
+import Stages
+
+/// `hmpipe exec-stage KEY`: run one already-planned stage by key, with the same lease and commit rules as a
+/// local run. This is the entry point a cluster executor (Slurm) submits on a compute node.
+public enum ExecStage {
+    public static func run(key: String, workspace: URL, registry: StageRegistry = .builtIn, threads: Int? = nil,
+                           cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
+        let ws = Workspace(workspace)
+        let state = try Runner.openState(ws)
+        let matches = try state.allStages().filter { $0.key.hasPrefix(key) }
+        guard matches.count == 1, let row = matches.first else {
+            throw matches.isEmpty ? PipelineError.unknownStage(key) : PipelineError.io("key prefix \(key) is ambiguous")
+        }
+        let runId = try state.beginRun(command: CommandLine.arguments.joined(separator: " "), specs: [], profile: "")
+        _ = try state.reconcileDeadOwners(runId: runId)
+        let environment = ExecutionEnvironment(workspace: ws, state: state, registry: registry, runId: runId,
+                                               threads: threads ?? RunOptions.cores, force: false, cancellation: cancellation)
+        let outcome = LocalExecutor().execute(key: row.key, environment: environment)
+        let ok = outcome == .executed || outcome == .cached
+        try state.finishRun(runId, status: ok ? "done" : (outcome == .interrupted ? "interrupted" : "failed"),
+                            executed: outcome == .executed ? 1 : 0, cached: outcome == .cached ? 1 : 0, failed: ok ? 0 : 1)
+        return outcome
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Stages
+
+/// How one stage attempt ended, as the scheduler sees it.
+public enum StageOutcome: Sendable, Equatable {
+    /// Computed now and committed.
+    case executed
+    /// Already done (another process finished it, or it was done when claimed).
+    case cached
+    /// Another live process holds the lease: ask again later.
+    case held
+    /// An input artifact failed verification; its producer was invalidated and must run first.
+    case inputInvalid(producer: String)
+    case failed(String)
+    case interrupted
+}
+
+/// Runs stages. The scheduler decides *what* and *when*; an executor decides *where*. The local executor runs
+/// built-in kinds in-process (on the scheduler's worker thread) and `command` kinds as child processes; a
+/// Slurm executor would submit `hmpipe exec-stage KEY --workspace DIR` and wait for the state row instead.
+///
+/// `execute` blocks until the stage reaches an outcome and must leave the state store consistent with it.
+public protocol Executor: Sendable {
+    func execute(key: String, environment: ExecutionEnvironment) -> StageOutcome
+}
+
+/// What every executor needs to know about the run it serves.
+public struct ExecutionEnvironment: Sendable {
+    public let workspace: Workspace
+    public let state: StateStore
+    public let registry: StageRegistry
+    public let runId: String
+    public let threads: Int
+    public let force: Bool
+    public let cancellation: CancellationFlag
+
+    public init(workspace: Workspace, state: StateStore, registry: StageRegistry, runId: String, threads: Int,
+                force: Bool, cancellation: CancellationFlag) {
+        self.workspace = workspace
+        self.state = state
+        self.registry = registry
+        self.runId = runId
+        self.threads = threads
+        self.force = force
+        self.cancellation = cancellation
+    }
+
+    func with(force: Bool) -> ExecutionEnvironment {
+        ExecutionEnvironment(workspace: workspace, state: state, registry: registry, runId: runId, threads: threads,
+                             force: force, cancellation: cancellation)
+    }
+}
+
+/// Runs stages in this process (see `StageAttempt`).
+public struct LocalExecutor: Executor {
+    public init() {}
+    public func execute(key: String, environment: ExecutionEnvironment) -> StageOutcome {
+        StageAttempt(environment: environment).perform(key: key)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Formats
+
+/// An `experiments/*.json` file: a grid over named axes, profiles, and the templates it instantiates.
+public struct ExperimentSpec: Sendable {
+    /// Overrides applied by `--profile`: parameter values, replacement axis values, extra exclusions.
+    public struct Profile: Sendable {
+        public var parameters: [String: JSONValue] = [:]
+        public var axes: [String: [JSONValue]] = [:]
+        public var exclude: [[String: JSONValue]] = []
+    }
+
+    public let file: URL
+    public let name: String
+    public let pipelines: [PipelineTemplate]
+    public let parameters: [String: JSONValue]
+    public let axes: [String: [JSONValue]]
+    public let exclude: [[String: JSONValue]]
+    public let profiles: [String: Profile]
+    public let targets: [String]?
+
+    /// All template parameters of all referenced pipelines.
+    public var parameterDecls: [String: ParameterDecl] {
+        pipelines.reduce(into: [:]) { all, p in all.merge(p.parameters) { a, _ in a } }
+    }
+
+    /// All stage templates of all referenced pipelines.
+    public var stageTemplates: [String: StageTemplate] {
+        pipelines.reduce(into: [:]) { all, p in all.merge(p.stages) { a, _ in a } }
+    }
+
+    public static func load(_ url: URL) throws -> ExperimentSpec {
+        let url = url.standardizedFileURL
+        let json = try SpecFile.load(url, schema: SpecSchemas.experiment)
+        let file = url.path
+        let directory = url.deletingLastPathComponent()
+        var errors: [SpecError] = []
+
+        var pipelines: [PipelineTemplate] = []
+        for (i, path) in json["pipelines"]!.arrayValue!.enumerated() {
+            let pipelineURL = URL(fileURLWithPath: path.stringValue!, relativeTo: directory).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: pipelineURL.path) else {
+                errors.append(SpecError(file: file, path: "$.pipelines[\(i)]", "pipeline file not found: \(pipelineURL.path)"))
+                continue
+            }
+            do { pipelines.append(try PipelineTemplate.load(pipelineURL)) } catch let e as SpecErrors { errors += e.errors }
+        }
+        if !errors.isEmpty { throw SpecErrors(errors) }
+        // Two templates defining the same stage or parameter would make `${x}` ambiguous.
+        var seenStages: [String: String] = [:], seenParameters: [String: ParameterDecl] = [:]
+        for p in pipelines {
+            for name in p.stages.keys.sorted() {
+                if let other = seenStages[name] {
+                    errors.append(SpecError(file: p.file.path, path: "$.stages.\(name)", "stage also defined in \(other)"))
+                }
+                seenStages[name] = p.file.path
+            }
+            for (name, decl) in p.parameters {
+                if let other = seenParameters[name], other != decl {
+                    errors.append(SpecError(file: p.file.path, path: "$.parameters.\(name)", "parameter declared differently in another pipeline"))
+                }
+                seenParameters[name] = decl
+            }
+        }
+
+        func values(_ v: JSONValue?, at path: String) -> [String: JSONValue] {
+            let object = v?.objectValue ?? [:]
+            for (name, value) in object {
+                guard let decl = seenParameters[name] else {
+                    errors.append(SpecError(file: file, path: JSONSchema.append(path, key: name),
+                                            "'\(name)' is not a parameter of the referenced pipelines (known: \(seenParameters.keys.sorted().joined(separator: ", ")))",
+                                            suggestion: Suggest.nearest(name, in: Array(seenParameters.keys))))
+                    continue
+                }
+                if let problem = decl.mismatch(value) { errors.append(SpecError(file: file, path: JSONSchema.append(path, key: name), problem)) }
+            }
+            return object
+        }
+        func axes(_ v: JSONValue?, at path: String) -> [String: [JSONValue]] {
+            let object = v?.objectValue ?? [:]
+            var result: [String: [JSONValue]] = [:]
+            for (name, list) in object {
+                let axisPath = JSONSchema.append(path, key: name)
+                guard let decl = seenParameters[name] else {
+                    errors.append(SpecError(file: file, path: axisPath,
+                                            "axis '\(name)' is not a parameter of the referenced pipelines (known: \(seenParameters.keys.sorted().joined(separator: ", ")))",
+                                            suggestion: Suggest.nearest(name, in: Array(seenParameters.keys))))
+                    continue
+                }
+                for (i, value) in list.arrayValue!.enumerated() {
+                    if let problem = decl.mismatch(value) { errors.append(SpecError(file: file, path: "\(axisPath)[\(i)]", problem)) }
+                }
+                result[name] = list.arrayValue!
+            }
+            return result
+        }
+        func exclusions(_ v: JSONValue?, at path: String, axes: Set<String>) -> [[String: JSONValue]] {
+            let list = v?.arrayValue?.compactMap(\.objectValue) ?? []
+            for (i, item) in list.enumerated() {
+                for name in item.keys where !axes.contains(name) {
+                    errors.append(SpecError(file: file, path: JSONSchema.append("\(path)[\(i)]", key: name),
+                                            "'\(name)' is not a grid axis", suggestion: Suggest.nearest(name, in: Array(axes))))
+                }
+            }
+            return list
+        }
+
+        let parameters = values(json["parameters"], at: "$.parameters")
+        let gridAxes = axes(json["grid"]?["axes"], at: "$.grid.axes")
+        let exclude = exclusions(json["grid"]?["exclude"], at: "$.grid.exclude", axes: Set(gridAxes.keys))
+        var profiles: [String: Profile] = [:]
+        for (name, body) in json["profiles"]!.objectValue! {
+            let base = JSONSchema.append("$.profiles", key: name)
+            var profile = Profile()
+            profile.parameters = values(body["parameters"], at: base + ".parameters")
+            profile.axes = axes(body["axes"], at: base + ".axes")
+            for axis in profile.axes.keys.sorted() where gridAxes[axis] == nil {
+                errors.append(SpecError(file: file, path: base + ".axes.\(axis)", "profile overrides '\(axis)', which is not a grid axis",
+                                        suggestion: Suggest.nearest(axis, in: Array(gridAxes.keys))))
+            }
+            profile.exclude = exclusions(body["exclude"], at: base + ".exclude", axes: Set(gridAxes.keys))
+            profiles[name] = profile
+        }
+        let targets = json["targets"]?.arrayValue?.compactMap(\.stringValue)
+        for (i, target) in (targets ?? []).enumerated() where seenStages[target] == nil {
+            errors.append(SpecError(file: file, path: "$.targets[\(i)]", "no stage named '\(target)' in the referenced pipelines",
+                                    suggestion: Suggest.nearest(target, in: Array(seenStages.keys))))
+        }
+        if !errors.isEmpty { throw SpecErrors(errors.sorted { ($0.file, $0.path) < ($1.file, $1.path) }) }
+        return ExperimentSpec(file: url, name: json["name"]!.stringValue!, pipelines: pipelines, parameters: parameters,
+                              axes: gridAxes, exclude: exclude, profiles: profiles, targets: targets)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Options of `hmpipe run` (and of `Runner` when driven from code or tests).
+public struct RunOptions: Sendable {
+    public var workspace: URL
+    public var profile: String = "default"
+    /// Parallel stages; nil → as many as cores.
+    public var jobs: Int? = nil
+    /// Threads per stage; nil → cores / jobs (at least 1), so threads × jobs never exceeds the cores.
+    public var threads: Int? = nil
+    public var dryRun = false
+    public var keepGoing = false
+    public var force: [String] = []
+    public var only: [String] = []
+
+    public init(workspace: URL) { self.workspace = workspace }
+
+    public static var cores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// (jobs, threads per stage) with jobs × threads ≤ cores unless the user asked for more jobs than cores.
+    public var resolvedParallelism: (jobs: Int, threads: Int) {
+        let cores = RunOptions.cores
+        let jobs = max(1, self.jobs ?? cores)
+        let fair = max(1, cores / jobs)
+        return (jobs, min(max(1, threads ?? fair), fair))
+    }
+}
+
+/// What a run did.
+public struct RunSummary: Sendable {
+    public var planned: [Plan.Item] = []
+    public var executed: [String] = []
+    public var cached: [String] = []
+    public var failed: [(name: String, message: String)] = []
+    /// Not run because an upstream stage failed (or the run stopped first).
+    public var skipped: [String] = []
+    public var interrupted = false
+    public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && !interrupted }
+}

@@ -1,0 +1,186 @@
+import Dispatch
+import Foundation
+import Stages
+
+/// `hmpipe run`: load specs → build graphs → plan → schedule on an executor, with `-j` parallelism,
+/// `--keep-going`, leases shared with concurrent runs, and clean stop on SIGINT/SIGTERM.
+public final class Runner: @unchecked Sendable {
+    public let options: RunOptions
+    public let registry: StageRegistry
+    public let executor: any Executor
+    public let progress: ProgressReporter
+    public let cancellation: CancellationFlag
+    public let workspace: Workspace
+
+    public init(options: RunOptions, registry: StageRegistry = .builtIn, executor: any Executor = LocalExecutor(),
+                progress: ProgressReporter = ProgressReporter(), cancellation: CancellationFlag = CancellationFlag()) {
+        self.options = options
+        self.registry = registry
+        self.executor = executor
+        self.progress = progress
+        self.cancellation = cancellation
+        self.workspace = Workspace(options.workspace)
+    }
+
+    /// Opens (creating if needed) the workspace's state database.
+    public static func openState(_ workspace: Workspace) throws -> StateStore {
+        try workspace.prepare()
+        return try StateStore(path: workspace.database)
+    }
+
+    public func run(specs: [URL]) throws -> RunSummary {
+        let state = try Runner.openState(workspace)
+        let hasher = FileHasher(state: state)
+        let loaded = try specs.map { try ExperimentSpec.load($0) }
+        let graphs = try loaded.map { try StageGraph.build($0, profile: options.profile, registry: registry, hashFile: hasher.hash) }
+        let store = ArtifactStore(workspace: workspace)
+
+        if options.dryRun {
+            let plan = try Planner.plan(graphs: graphs, state: state, store: store,
+                                        only: options.only.isEmpty ? nil : StageGlob(options.only),
+                                        force: options.force.isEmpty ? nil : StageGlob(options.force))
+            var summary = RunSummary()
+            summary.planned = plan.toRun
+            return summary
+        }
+
+        let runId = try state.beginRun(command: CommandLine.arguments.joined(separator: " "),
+                                       specs: loaded.map(\.name), profile: options.profile)
+        for key in try state.reconcileDeadOwners(runId: runId) {
+            progress.message("recovered \(key.prefix(12)): its previous owner died; it will be re-run")
+        }
+        for graph in graphs { try state.recordPlan(graph) }
+        let plan = try Planner.plan(graphs: graphs, state: state, store: store,
+                                    only: options.only.isEmpty ? nil : StageGlob(options.only),
+                                    force: options.force.isEmpty ? nil : StageGlob(options.force))
+        for (key, reason) in plan.brokenArtifacts {
+            try state.invalidate(key: key, runId: runId, reason: reason)
+            progress.message("rebuilding \(plan.nodes[key]!.name): \(reason)")
+        }
+        var summary = try Scheduler(runner: self, state: state, runId: runId, plan: plan).run()
+        summary.planned = plan.toRun
+        summary.cached += plan.upToDate
+        let status = summary.interrupted ? "interrupted" : (summary.succeeded ? "done" : "failed")
+        try state.finishRun(runId, status: status, executed: summary.executed.count, cached: summary.cached.count,
+                            failed: summary.failed.count)
+        return summary
+    }
+}
+
+/// The scheduling loop: a ready set over the plan, up to `jobs` attempts in flight on worker threads.
+///
+/// A node is ready when all its producers are done. Attempts that find the lease held by another process are
+/// retried after a short pause while other ready nodes proceed; an attempt that finds a corrupt input puts the
+/// producer back into the plan. Failures skip their dependents and, without `--keep-going`, stop new launches.
+struct Scheduler {
+    let runner: Runner
+    let state: StateStore
+    let runId: String
+    let plan: Plan
+
+    func run() throws -> RunSummary {
+        let (jobs, threads) = runner.options.resolvedParallelism
+        let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
+                                                   runId: runId, threads: threads, force: false,
+                                                   cancellation: runner.cancellation)
+        let lock = NSCondition()
+        let book = Book()
+        book.pending = Set(plan.toRun.map(\.node.key))
+        book.forced = Set(plan.toRun.filter { $0.reason == "forced" }.map(\.node.key))
+        book.done = Set(plan.order).subtracting(book.pending)
+        let queue = DispatchQueue(label: "hmpipe.workers", attributes: .concurrent)
+        var lastHeartbeat = Date()
+
+        runner.progress.begin(total: book.pending.count)
+        lock.lock()
+        while true {
+            if runner.cancellation.isCancelled { book.stopLaunching = true }
+            // Launch everything ready, in plan order, up to the job limit.
+            if !book.stopLaunching {
+                for key in plan.order where book.inFlight.count < jobs && book.pending.contains(key) && !book.inFlight.contains(key) {
+                    if let at = book.retryAt[key], at > Date() { continue }
+                    let node = plan.nodes[key]!
+                    guard node.dependencies.allSatisfy({ book.done.contains($0) || plan.nodes[$0] == nil }) else { continue }
+                    book.inFlight.insert(key)
+                    book.retryAt[key] = nil
+                    let environment = baseEnvironment.with(force: book.forced.contains(key))
+                    runner.progress.stageStarted(node.name)
+                    queue.async {
+                        let outcome = runner.executor.execute(key: key, environment: environment)
+                        lock.lock()
+                        book.inFlight.remove(key)
+                        switch outcome {
+                        case .executed, .cached:
+                            book.pending.remove(key)
+                            book.done.insert(key)
+                            book.forced.remove(key)
+                            if outcome == .executed { book.summary.executed.append(key) } else { book.summary.cached.append(key) }
+                            runner.progress.stageFinished(node.name, outcome: outcome == .executed ? "done" : "cached")
+                        case .held:
+                            book.retryAt[key] = Date().addingTimeInterval(0.2)
+                            runner.progress.stageFinished(node.name, outcome: "wait")
+                        case .inputInvalid(let producer):
+                            book.done.remove(producer)
+                            book.pending.insert(producer)
+                            runner.progress.stageFinished(node.name, outcome: "requeue")
+                            runner.progress.message("input of \(node.name) failed verification; rebuilding \(plan.nodes[producer]?.name ?? producer)")
+                        case .failed(let message):
+                            book.pending.remove(key)
+                            book.summary.failed.append((node.name, message))
+                            runner.progress.stageFinished(node.name, outcome: "FAILED")
+                            runner.progress.message("\(node.name) failed: \(message)")
+                            book.blocked.formUnion(dependents(of: key))
+                            if !runner.options.keepGoing { book.stopLaunching = true }
+                        case .interrupted:
+                            book.pending.remove(key)
+                            book.summary.interrupted = true
+                            runner.progress.stageFinished(node.name, outcome: "stopped")
+                        }
+                        lock.broadcast()
+                        lock.unlock()
+                    }
+                }
+                book.pending.subtract(book.blocked)
+            }
+            if book.inFlight.isEmpty {
+                let launchable = book.pending.contains { key in
+                    plan.nodes[key]!.dependencies.allSatisfy { book.done.contains($0) || plan.nodes[$0] == nil }
+                }
+                if book.stopLaunching || book.pending.isEmpty || !launchable { break }
+            }
+            if Date().timeIntervalSince(lastHeartbeat) > 30 {
+                try? state.heartbeat(keys: Array(book.inFlight))
+                lastHeartbeat = Date()
+            }
+            _ = lock.wait(until: Date().addingTimeInterval(0.1))
+        }
+        lock.unlock()
+        runner.progress.end()
+        if runner.cancellation.isCancelled { book.summary.interrupted = true }
+        book.summary.skipped = plan.order.filter { book.pending.contains($0) || book.blocked.contains($0) }.map { plan.nodes[$0]!.name }
+        return book.summary
+    }
+
+    /// The scheduler's mutable bookkeeping; every access happens with the condition's lock held.
+    final class Book: @unchecked Sendable {
+        var pending: Set<String> = []
+        var forced: Set<String> = []
+        var done: Set<String> = []
+        var inFlight: Set<String> = []
+        var retryAt: [String: Date] = [:]
+        var blocked: Set<String> = []
+        var summary = RunSummary()
+        var stopLaunching = false
+    }
+
+    private func dependents(of key: String) -> Set<String> {
+        var result = Set<String>()
+        var frontier = [key]
+        while let current = frontier.popLast() {
+            for (k, node) in plan.nodes where node.dependencies.contains(current) && result.insert(k).inserted {
+                frontier.append(k)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,116 @@
+// The JSON Schemas for spec files, embedded so validation needs no file lookup at run time.
+// They must equal docs/schema/*.json (a test checks); edit both together.
+import Formats
+
+public enum SpecSchemas {
+    public static let experimentText = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hmpipe.local/schema/experiment.schema.json",
+  "title": "hmpipe experiment: one paper table or figure as a grid over named axes",
+  "type": "object",
+  "required": ["name", "pipelines", "profiles"],
+  "additionalProperties": false,
+  "properties": {
+    "$schema": {"type": "string"},
+    "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Unique spec name; report and status group by it."},
+    "description": {"type": "string"},
+    "pipelines": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "Stage template files, relative to this file."},
+    "parameters": {"$ref": "#/$defs/values", "description": "Values for template parameters (override template defaults)."},
+    "grid": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "axes": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}, "description": "Axis name (a template parameter) → values."},
+        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}, "description": "Partial cells to drop: every given axis must match."}
+      }
+    },
+    "profiles": {
+      "type": "object",
+      "required": ["smoke", "default", "paper"],
+      "additionalProperties": {"$ref": "#/$defs/profile"},
+      "properties": {
+        "smoke": {"$ref": "#/$defs/profile"},
+        "default": {"$ref": "#/$defs/profile"},
+        "paper": {"$ref": "#/$defs/profile"}
+      }
+    },
+    "targets": {"type": "array", "items": {"type": "string"}, "description": "Template stages to build (with their inputs); default: all."}
+  },
+  "$defs": {
+    "values": {"type": "object", "additionalProperties": {"type": ["string", "integer", "number", "boolean", "array", "object", "null"]}},
+    "profile": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "description": {"type": "string"},
+        "parameters": {"$ref": "#/$defs/values"},
+        "axes": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}},
+        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}}
+      }
+    }
+  }
+}
+"""#
+
+    public static let pipelineText = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hmpipe.local/schema/pipeline.schema.json",
+  "title": "hmpipe pipeline: stage templates with typed parameters",
+  "type": "object",
+  "required": ["name", "stages"],
+  "additionalProperties": false,
+  "properties": {
+    "$schema": {"type": "string"},
+    "name": {"type": "string"},
+    "description": {"type": "string"},
+    "parameters": {
+      "type": "object",
+      "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+      "additionalProperties": {"$ref": "#/$defs/parameter"}
+    },
+    "stages": {
+      "type": "object",
+      "minProperties": 1,
+      "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"},
+      "additionalProperties": {"$ref": "#/$defs/stage"}
+    }
+  },
+  "$defs": {
+    "parameter": {
+      "type": "object",
+      "required": ["type"],
+      "additionalProperties": false,
+      "properties": {
+        "type": {"enum": ["string", "integer", "number", "boolean", "array", "object"]},
+        "default": {},
+        "enum": {"type": "array", "minItems": 1},
+        "description": {"type": "string"}
+      }
+    },
+    "stage": {
+      "type": "object",
+      "required": ["kind"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {"type": "string", "description": "A registered stage kind, e.g. command."},
+        "description": {"type": "string"},
+        "params": {"type": "object", "description": "Kind parameters; strings interpolate ${parameter}; \"${p}\" alone keeps p's type."},
+        "inputs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/input"}}
+      }
+    },
+    "input": {
+      "anyOf": [
+        {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*:[A-Za-z0-9._-]+$", "description": "stage:output"},
+        {"type": "object", "required": ["file"], "additionalProperties": false,
+         "properties": {"file": {"type": "string", "description": "A file relative to the pipeline file; its content hash enters the cache key."}}}
+      ]
+    }
+  }
+}
+"""#
+
+    public static let experiment = JSONSchema(try! JSONValue.parse(experimentText))
+    public static let pipeline = JSONSchema(try! JSONValue.parse(pipelineText))
+}

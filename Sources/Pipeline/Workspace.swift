@@ -1,0 +1,37 @@
+import Foundation
+
+/// The on-disk layout of a workspace (default `.hmpipe/` in the project directory):
+///
+///     state.sqlite            runs, stages, metrics, artifacts, events (WAL)
+///     cas/ab/<sha256>[.zst]   content-addressed artifacts, read-only
+///     materialized/<sha256>   decompressed copies of .zst artifacts for stages to read
+///     work/<key>/<attempt>/   private scratch + output folder of one attempt (removed after commit)
+///     checkpoints/<key>/      resumable stages' checkpoints; survive interruption, removed on success
+///     logs/<ab>/<key>.<n>.log one log per attempt
+///     tmp/                    temp names for atomic renames
+public struct Workspace: Sendable {
+    public let root: URL
+
+    public init(_ root: URL) { self.root = root.standardizedFileURL }
+
+    public var database: URL { root.appendingPathComponent("state.sqlite") }
+    public var cas: URL { root.appendingPathComponent("cas") }
+    public var materialized: URL { root.appendingPathComponent("materialized") }
+    public var work: URL { root.appendingPathComponent("work") }
+    public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
+    public var logs: URL { root.appendingPathComponent("logs") }
+    public var tmp: URL { root.appendingPathComponent("tmp") }
+
+    public func workDirectory(key: String) -> URL { work.appendingPathComponent(key) }
+    public func checkpointDirectory(key: String) -> URL { checkpoints.appendingPathComponent(key) }
+    public func logFile(key: String, attempt: Int) -> URL {
+        logs.appendingPathComponent(String(key.prefix(2))).appendingPathComponent("\(key).\(attempt).log")
+    }
+
+    /// Creates the directories; cheap when they exist.
+    public func prepare() throws {
+        for dir in [root, cas, materialized, work, checkpoints, logs, tmp] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+    }
+}

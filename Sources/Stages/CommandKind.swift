@@ -1,0 +1,153 @@
+import Dispatch
+import Foundation
+import Formats
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// `"kind": "command"` — a shell command with declared outputs, like a DVC stage.
+///
+/// Parameters:
+/// - `command` (string, required): run with `/bin/sh -c` in the (empty) output directory.
+/// - `outputs` (array of file names, required): files the command must create in that directory.
+/// - `env` (object of strings, optional): extra environment variables.
+///
+/// The command sees `HM_OUT` (output directory), `HM_IN_<NAME>` (one per input, name upper-cased with
+/// non-alphanumerics as `_`), `HM_CKPT` (checkpoint directory), `HM_THREADS` (also exported as
+/// `OMP_NUM_THREADS`/`OPENBLAS_NUM_THREADS`), `HM_KEY`, and `HM_METRICS`: a file where it may write
+/// lines `name value [step]` that become recorded metrics. stdout and stderr go to the stage log.
+public struct CommandKind: StageKind {
+    public init() {}
+    public var name: String { "command" }
+    public var version: String { "1" }
+
+    public func validate(parameters: JSONValue) throws {
+        guard let object = parameters.objectValue else { throw StageParameterError(path: "", "expected an object") }
+        let known = ["command", "outputs", "env"]
+        for key in object.keys where !known.contains(key) {
+            throw StageParameterError(path: key, "unknown parameter for kind 'command' (known: \(known.joined(separator: ", ")))")
+        }
+        guard let command = object["command"]?.stringValue, !command.isEmpty else {
+            throw StageParameterError(path: "command", "expected a non-empty string")
+        }
+        _ = command
+        _ = try outputs(parameters: parameters)
+        if let env = object["env"] {
+            guard let envObject = env.objectValue else { throw StageParameterError(path: "env", "expected an object of strings") }
+            for (k, v) in envObject where v.stringValue == nil {
+                throw StageParameterError(path: "env.\(k)", "expected a string, got \(v.typeName)")
+            }
+        }
+    }
+
+    public func outputs(parameters: JSONValue) throws -> [String] {
+        guard let list = parameters["outputs"]?.arrayValue else {
+            throw StageParameterError(path: "outputs", "expected an array of output file names")
+        }
+        return try list.enumerated().map { index, item in
+            guard let name = item.stringValue, CommandKind.isPlainFileName(name) else {
+                throw StageParameterError(path: "outputs[\(index)]",
+                                          "expected a plain file name (letters, digits, '.', '_', '-'), got \(item)")
+            }
+            return name
+        }
+    }
+
+    static func isPlainFileName(_ s: String) -> Bool {
+        !s.isEmpty && s != "." && s != ".." && s.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
+        }
+    }
+
+    /// Environment variable name for an input: `tokens.train` → `HM_IN_TOKENS_TRAIN`.
+    public static func inputVariable(_ name: String) -> String {
+        "HM_IN_" + String(name.uppercased().unicodeScalars.map {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_"
+        })
+    }
+
+    public func run(_ context: StageContext) throws {
+        let command = context.parameters["command"]?.stringValue ?? ""
+        let metricsFile = context.outputDirectory.deletingLastPathComponent().appendingPathComponent("metrics.txt")
+        var env: [Environment.Key: String?] = [
+            "HM_OUT": context.outputDirectory.path,
+            "HM_CKPT": context.checkpointDirectory.path,
+            "HM_THREADS": String(context.threads),
+            "OMP_NUM_THREADS": String(context.threads),
+            "OPENBLAS_NUM_THREADS": String(context.threads),
+            "HM_KEY": context.key,
+            "HM_METRICS": metricsFile.path,
+            "HM_LOG": context.logFile.path,
+        ]
+        for (name, url) in context.inputs { env[Environment.Key(stringLiteral: CommandKind.inputVariable(name))] = url.path }
+        for (k, v) in context.parameters["env"]?.objectValue ?? [:] { env[Environment.Key(stringLiteral: k)] = v.stringValue }
+
+        // The shell redirects its own output to the log: no pipes to drain, and the log is complete even if
+        // hmpipe dies while the command runs.
+        let script = "exec >>\"$HM_LOG\" 2>&1\n" + command
+        context.log("$ \(command)")
+        let status = try CommandKind.runBlocking(script: script, environment: env,
+                                                 directory: context.outputDirectory.path,
+                                                 isCancelled: context.isCancelled)
+        switch status {
+        case .exited(0): break
+        case .exited(let code):
+            if context.isCancelled() { throw StageCancelled() }
+            throw StageFailure("command exited with status \(code)", exitCode: code)
+        case .signaled(let signal):
+            if context.isCancelled() { throw StageCancelled() }
+            throw StageFailure("command killed by signal \(signal)", exitCode: 128 + signal)
+        }
+        if let text = try? String(contentsOf: metricsFile, encoding: .utf8) {
+            for (number, line) in text.split(separator: "\n").enumerated() {
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard fields.count == 2 || fields.count == 3, let value = Double(fields[1]) else {
+                    throw StageFailure("HM_METRICS line \(number + 1): expected 'name value [step]', got '\(line)'")
+                }
+                context.metric(String(fields[0]), value, step: fields.count == 3 ? Int(fields[2]) : nil)
+            }
+        }
+    }
+
+    /// Runs `/bin/sh -c script` to completion from a plain (non-async) thread, polling `isCancelled`.
+    /// Cancelling the task makes swift-subprocess send SIGTERM, then SIGKILL after 5 s.
+    static func runBlocking(script: String, environment: [Environment.Key: String?], directory: String,
+                            isCancelled: @escaping @Sendable () -> Bool) throws -> TerminationStatus {
+        final class Box: @unchecked Sendable {
+            var result: Result<TerminationStatus, Error>?
+        }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))]
+        let task = Task {
+            do {
+                let result = try await Subprocess.run(
+                    .path("/bin/sh"), arguments: ["-c", script],
+                    environment: .inherit.updating(environment),
+                    workingDirectory: FilePath(directory), platformOptions: options,
+                    output: .discarded, error: .discarded)
+                box.result = .success(result.terminationStatus)
+            } catch {
+                box.result = .failure(error)
+            }
+            done.signal()
+        }
+        var cancelSent = false
+        while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if !cancelSent && isCancelled() {
+                task.cancel()
+                cancelSent = true
+            }
+        }
+        switch box.result! {
+        case .success(let status): return status
+        case .failure(let error):
+            if cancelSent { throw StageCancelled() }
+            throw StageFailure("could not run /bin/sh: \(error)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Formats
+
+/// One kind of pipeline stage (`command`, later `fetch`, `tokenize`, `train`, `evaluate`, …).
+///
+/// A kind is a stateless description plus a `run` function. The pipeline engine owns everything else —
+/// cache keys, the artifact store, leases, retries, logs — so a kind only has to:
+/// 1. reject bad parameters in `validate` (called for every stage before anything runs, so a typo in
+///    cell 57 fails the sweep in the first second, not after an hour);
+/// 2. name the files it will write in `outputs` (the engine checks they exist after `run` and refuses to
+///    cache a stage that "succeeded" without them — Bazel #14543);
+/// 3. do the work in `run`, writing only into `context.outputDirectory` (and `context.checkpointDirectory`
+///    for resumable work), reporting metrics through `context.metric`, and returning promptly once
+///    `context.isCancelled()` turns true.
+///
+/// Bump `version` when the kind's behaviour changes so old cache entries stop matching.
+public protocol StageKind: Sendable {
+    /// The name used in pipeline files (`"kind": "command"`).
+    var name: String { get }
+    /// Part of every cache key of this kind. Change it when outputs for the same parameters change.
+    var version: String { get }
+    /// Checks canonical parameters; throw `StageParameterError` naming the offending parameter.
+    func validate(parameters: JSONValue) throws
+    /// The output file names (plain names, no `/`) `run` promises to create in the output directory.
+    func outputs(parameters: JSONValue) throws -> [String]
+    /// Does the work. Throwing marks the stage failed; the engine keeps the log and discards the outputs.
+    func run(_ context: StageContext) throws
+}
+
+extension StageKind {
+    public var version: String { "1" }
+}
+
+/// A parameter problem found by `StageKind.validate`. `path` is relative to the stage's `params` object
+/// (e.g. `outputs[2]`); the engine prefixes the spec file and the stage's JSON path.
+public struct StageParameterError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// A stage ran and failed. `exitCode` is set for child processes so the state store can record it.
+public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let exitCode: Int32?
+    public init(_ message: String, exitCode: Int32? = nil) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+    public var description: String { message }
+}
+
+/// Thrown by `run` when it stopped because `context.isCancelled()` became true; recorded as `interrupted`,
+/// not `failed`, so the next run simply retries.
+public struct StageCancelled: Error, CustomStringConvertible, Sendable {
+    public init() {}
+    public var description: String { "cancelled" }
+}
