@@ -13,5 +13,6 @@ extension HMPipe {
         BenchCommand.self,
         EmbedCommand.self,
         FetchCommand.self,
+        TokenizeCommand.self,
     ]
 }

@@ -36,8 +36,9 @@ public enum TextFile {
 
     /// Lines without their terminators ("\n" or "\r\n"); a final empty line after the last newline is dropped.
     public static func lines(_ text: String) -> [Substring] {
-        var out = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift, so split on both rather than on "\n" alone.
+        var out = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         if out.last == "" { out.removeLast() }
-        return out.map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        return out
     }
 }

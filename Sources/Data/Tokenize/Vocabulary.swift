@@ -62,10 +62,8 @@ public struct Vocabulary: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(file: url.path, "vocabulary is not UTF-8")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            // HF strips only the trailing newline (and "\r" for CRLF files); tokens themselves may not be trimmed.
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        // HF strips only the line terminator; tokens themselves are not trimmed. ("\r\n" is one Character.)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         if lines.last == "" { lines.removeLast() }
         if lines.isEmpty { throw DataError(file: url.path, "vocabulary is empty") }
         self.init(tokens: lines)
