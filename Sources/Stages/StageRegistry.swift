@@ -14,6 +14,10 @@ public struct StageRegistry: Sendable {
     public static var builtIn: StageRegistry {
         StageRegistry([
             CommandKind(),
+            FetchKind(),
+            PrepareKind(),
+            TrainKind(),
+            EvaluateKind(),
         ])
     }
 

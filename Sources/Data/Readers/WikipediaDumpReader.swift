@@ -9,9 +9,11 @@ public enum WikipediaDumpReader {
         public var text: String
     }
 
-    /// Reads `.xml` or `.xml.bz2`.
+    /// Reads `.xml` or `.xml.bz2`, recognised by content ("BZh" magic): pipeline artifacts are named by hash.
     public static func read(_ url: URL) throws -> [Article] {
-        let data = url.pathExtension == "bz2" ? try Bzip2.decompress(file: url) : try Foundation.Data(contentsOf: url)
+        let head = (try? FileHandle(forReadingFrom: url).read(upToCount: 3)) ?? nil
+        let compressed = url.pathExtension == "bz2" || head == Foundation.Data("BZh".utf8)
+        let data = compressed ? try Bzip2.decompress(file: url) : try Foundation.Data(contentsOf: url)
         return try parse(try TextFile.decode(data, file: url.path, encoding: .utf8), file: url.path)
     }
 

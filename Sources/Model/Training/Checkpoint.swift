@@ -67,3 +67,43 @@ extension Trainer {
         return state
     }
 }
+
+extension Transformer {
+    public static let weightsFormat = "hmpipe-weights-1"
+
+    /// Weights only (what a finished training stage hands to evaluation), with the config in the metadata.
+    public func saveWeights(to url: URL) throws {
+        let tensors = params.refs.map { ref in
+            SafeTensors.Tensor(name: ref.name, shape: ref.shape,
+                               floats: Array(UnsafeBufferPointer(start: params.value(ref), count: ref.count)))
+        }
+        let config = String(decoding: try JSONEncoder().encode(self.config), as: UTF8.self)
+        try SafeTensors.write(tensors, metadata: ["format": Self.weightsFormat, "config": config], to: url)
+    }
+
+    /// The model config stored in a weights file or checkpoint.
+    public static func config(ofFile url: URL) throws -> ModelConfig {
+        let file = try SafeTensors.read(contentsOf: url)
+        guard let json = file.metadata?["config"] else {
+            throw CheckpointError(file: url.path, problem: "no model config in the metadata")
+        }
+        return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+    }
+
+    /// Loads a weights file written by `saveWeights`; every tensor must match by name and shape.
+    public func loadWeights(from url: URL) throws {
+        let file = try SafeTensors.read(contentsOf: url)
+        func fail(_ s: String) -> CheckpointError { CheckpointError(file: url.path, problem: s) }
+        guard file.metadata?["format"] == Self.weightsFormat else { throw fail("not an hmpipe weights file") }
+        let known = Set(params.refs.map(\.name))
+        if let unknown = file.names.first(where: { !known.contains($0) }) { throw fail("unknown tensor \(unknown)") }
+        for ref in params.refs {
+            guard let entry = file.entries[ref.name] else { throw fail("missing tensor \(ref.name)") }
+            guard entry.shape == ref.shape else {
+                throw fail("tensor \(ref.name) has shape \(entry.shape), the model expects \(ref.shape)")
+            }
+            let values = try file.floats(ref.name)
+            values.withUnsafeBufferPointer { params.value(ref).update(from: $0.baseAddress!, count: ref.count) }
+        }
+    }
+}

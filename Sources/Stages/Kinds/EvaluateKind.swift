@@ -1,0 +1,106 @@
+import Data
+import Foundation
+import Formats
+import Kernels
+import Model
+
+/// `evaluate`: the trained model on one split (`data` shard), scored with the task's metrics as the paper's
+/// tables report them (×100): accuracy/F1/Matthews, Pearson/Spearman, SQuAD EM/F1 on answer text.
+/// Inputs: `model`, `data`, `task`; span tasks also `answers` (gold texts) and `vocab`.
+/// Outputs `metrics.json` and `predictions.jsonl` (one line per example, for reading what the model did).
+public struct EvaluateKind: StageKind {
+    public let name = "evaluate"
+    public let version = "1"
+    public init() {}
+
+    struct Params: Decodable {
+        var batchSize: Int?
+        var split: String?
+    }
+
+    public func validate(parameters: JSONValue) throws { _ = try StageParameters.decode(Params.self, from: parameters) }
+    public func outputs(parameters: JSONValue) throws -> [String] { ["metrics.json", "predictions.jsonl"] }
+
+    public func run(_ context: StageContext) throws {
+        let p = try StageParameters.decode(Params.self, from: context.parameters)
+        Blas.setThreads(context.threads)
+        let task = try TaskInfo.load(try StageParameters.input(context, "task"))
+        let weights = try StageParameters.input(context, "model")
+        let config = try Transformer.config(ofFile: weights)
+        let batchSize = p.batchSize ?? 32
+        let model = Transformer(config: config, maxBatch: batchSize, maxLength: task.maxLength, seed: 0)
+        try model.loadWeights(from: weights)
+        let reader = try ShardReader(files: [try StageParameters.input(context, "data")], vocabHash: task.vocabHash)
+        let plan = ShardReader.Plan(batchSize: batchSize, seed: 0, shuffle: false, bucketBatches: 1, dropLast: false)
+
+        var classPredictions: [Int] = [], classLabels: [Int] = []
+        var values: [Double] = [], targets: [Double] = []
+        var spans: [(Int, [Int32])] = []   // (example index, predicted answer ids)
+        var lossSum = 0.0, tokens = 0
+        let began = Date()
+        for indices in reader.batches(epoch: 0, plan: plan) {
+            if context.isCancelled() { throw StageCancelled() }
+            let batch = reader.makeBatch(indices, position: BatchPosition())
+            let report = model.forward(ModelBatch(batch), training: false)
+            lossSum += Double(report.task) * Double(batch.rows)
+            tokens += batch.tokenCount
+            let out = model.lastLogits
+            switch task.head {
+            case .classification:
+                for r in 0..<batch.rows {
+                    let row = out[(r * task.classes)..<((r + 1) * task.classes)]
+                    classPredictions.append(row.indices.max { row[$0] < row[$1] }! - r * task.classes)
+                    classLabels.append(Int(batch.classLabels[r]))
+                }
+            case .regression:
+                values += out.prefix(batch.rows).map(Double.init)
+                targets += batch.values.map(Double.init)
+            case .span:
+                let T = batch.rows * batch.seqLen, L = batch.seqLen
+                for r in 0..<batch.rows {
+                    let lo = r * L, hi = lo + L
+                    let (s, e) = SpanDecoding.best(startProbs: out[lo..<hi], endProbs: out[(T + lo)..<(T + hi)],
+                                                   typeIDs: batch.typeIDs[lo..<hi], mask: batch.attentionMask[lo..<hi])
+                    spans.append((indices[r], Array(batch.ids[(lo + s)...(lo + e)])))
+                }
+            }
+        }
+        let seconds = Date().timeIntervalSince(began)
+        var metrics: [String: Double] = ["eval_loss": lossSum / Double(max(reader.count, 1)),
+                                         "eval_samples_per_second": Double(reader.count) / max(seconds, 1e-9),
+                                         "eval_tokens_per_second": Double(tokens) / max(seconds, 1e-9),
+                                         "examples": Double(reader.count)]
+        var lines: [String] = []
+        switch task.head {
+        case .classification:
+            metrics["accuracy"] = 100 * ClassificationMetrics.accuracy(predictions: classPredictions, labels: classLabels)
+            metrics["matthews"] = 100 * ClassificationMetrics.matthews(predictions: classPredictions, labels: classLabels)
+            if task.classes == 2 { metrics["f1"] = 100 * ClassificationMetrics.f1(predictions: classPredictions, labels: classLabels) }
+            lines = zip(classPredictions, classLabels).map { "{\"prediction\":\($0),\"label\":\($1)}" }
+        case .regression:
+            metrics["pearson"] = 100 * Correlation.pearson(values, targets)
+            metrics["spearman"] = 100 * Correlation.spearman(values, targets)
+            lines = zip(values, targets).map { "{\"prediction\":\($0),\"label\":\($1)}" }
+        case .span:
+            let vocabulary = try Vocabulary(contentsOf: try StageParameters.input(context, "vocab"))
+            let gold = try JSONDecoder().decode([[String]].self, from: Data(contentsOf: try StageParameters.input(context, "answers")))
+            guard gold.count == reader.count else {
+                throw StageFailure("answers file has \(gold.count) rows, the shard \(reader.count)")
+            }
+            spans.sort { $0.0 < $1.0 }
+            let texts = spans.map { SpanDecoding.text(ids: $0.1[...], vocabulary: vocabulary) }
+            let score = SQuADMetric.score(predictions: texts, goldAnswers: spans.map { gold[$0.0] })
+            metrics["em"] = score.exactMatch
+            metrics["f1"] = score.f1
+            let enc = JSONEncoder()
+            lines = zip(texts, spans).map { text, span in
+                String(decoding: try! enc.encode(["prediction": [text], "gold": gold[span.0]]), as: UTF8.self)
+            }
+        }
+        for (k, v) in metrics { context.metric(k, v) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(metrics).write(to: context.output("metrics.json"))
+        try (lines.joined(separator: "\n") + "\n").write(to: context.output("predictions.jsonl"), atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,89 @@
+import Data
+import Foundation
+import Formats
+
+/// `prepare`: read a task's examples from its input files, split them by document (seeded), tokenize with the
+/// backbone's WordPiece vocabulary (input `vocab`) and write zstd token shards, plus `task.json` and, for span
+/// tasks, the gold answer texts of the evaluation splits (EM/F1 are scored on text, as SQuAD's script does).
+public struct PrepareKind: StageKind {
+    public let name = "prepare"
+    public let version = "1"
+    public init() {}
+
+    struct Params: Decodable {
+        var task: String
+        var seed: UInt64?
+        var maxLength: Int
+        var maxTrain: Int?
+        var maxValidation: Int?
+        var maxTest: Int?
+        var validationFraction: Double?
+        var testFraction: Double?
+    }
+
+    public static let splitNames = ["train", "validation", "test"]
+
+    public func validate(parameters: JSONValue) throws {
+        let p = try StageParameters.decode(Params.self, from: parameters)
+        _ = try TaskCatalogue.task(named: p.task)
+        guard p.maxLength >= 8 else { throw StageParameterError(path: "max_length", "must be at least 8") }
+    }
+
+    public func outputs(parameters: JSONValue) throws -> [String] {
+        let p = try StageParameters.decode(Params.self, from: parameters)
+        var names = Self.splitNames.map { "\($0).shard" } + ["task.json"]
+        if try TaskCatalogue.task(named: p.task).head == .span { names += ["validation.answers.json", "test.answers.json"] }
+        return names
+    }
+
+    public func run(_ context: StageContext) throws {
+        let p = try StageParameters.decode(Params.self, from: context.parameters)
+        let task = try TaskCatalogue.task(named: p.task)
+        let seed = p.seed ?? 0
+        let tokenizer = try BertTokenizer(vocabularyFile: try StageParameters.input(context, "vocab"))
+        var splits: Splits
+        switch try task.read(context.inputs, seed) {
+        case .pool(let examples):
+            splits = Splits.split(examples, seed: seed, validation: p.validationFraction ?? 0.1, test: p.testFraction ?? 0.1)
+        case .presplit(let train, let test):
+            let carved = Splits.split(train, seed: seed, validation: p.validationFraction ?? 0.1, test: 0)
+            splits = Splits(train: carved.train, validation: carved.validation, test: test)
+        }
+        if task.head == .span {
+            // SQuAD scripts cap the question (max_query_length 64); here a question must leave half the window
+            // to the context, else the example is dropped and counted.
+            func fits(_ e: Example) -> Bool { tokenizer.tokenize(e.text).ids.count + 3 <= p.maxLength / 2 }
+            let before = splits.all.count
+            splits = Splits(train: splits.train.filter(fits), validation: splits.validation.filter(fits),
+                            test: splits.test.filter(fits))
+            context.log("dropped \(before - splits.all.count) examples whose question exceeds half of max_length")
+        }
+        // Caps keep the default profile inside its time budget; the order is already seeded-random by document.
+        if let m = p.maxTrain { splits.train = Array(splits.train.prefix(m)) }
+        if let m = p.maxValidation { splits.validation = Array(splits.validation.prefix(m)) }
+        if let m = p.maxTest { splits.test = Array(splits.test.prefix(m)) }
+        var counts: [String: Int] = [:]
+        for (name, examples) in zip(Self.splitNames, [splits.train, splits.validation, splits.test]) {
+            guard !examples.isEmpty else { throw StageFailure("task \(p.task): the \(name) split is empty") }
+            let encoded = try ExampleEncoder.encode(examples, tokenizer: tokenizer, maxLength: p.maxLength,
+                                                    dropUnanswerable: name == "train")
+            try ShardFile.write(encoded.examples, kind: encoded.kind, vocabHash: tokenizer.vocabulary.hash,
+                                to: context.output("\(name).shard"))
+            counts[name] = encoded.examples.count
+            context.metric("\(name)_examples", Double(encoded.examples.count))
+            if task.head == .span, name != "train" {
+                let answers: [[String]] = encoded.sources.map { i in
+                    guard case .spans(let spans) = examples[i].label else { return [] }
+                    return spans.map(\.text)
+                }
+                try JSONEncoder().encode(answers).write(to: context.output("\(name).answers.json"))
+            }
+            context.log("\(name): \(examples.count) examples → \(encoded.examples.count) rows")
+        }
+        let info = TaskInfo(task: task.name, paperTask: task.paperTask, head: task.head, classes: task.classes,
+                            metrics: task.metrics, dataDescription: task.dataDescription, realLabels: task.realLabels,
+                            counts: counts, vocabHash: tokenizer.vocabulary.hash, vocabSize: tokenizer.vocabulary.count,
+                            maxLength: p.maxLength)
+        try info.write(to: context.output("task.json"))
+    }
+}

@@ -1,0 +1,95 @@
+import Data
+import Foundation
+
+/// Every task a spec can name. Real stand-ins read pinned files; `glue-*`, `superglue-*` and `squad` read
+/// the user's own files (the paper profile).
+public enum TaskCatalogue {
+    public struct UnknownTask: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String { "unknown task '\(name)'; known tasks: \(TaskCatalogue.names.joined(separator: ", "))" }
+    }
+
+    public static func task(named name: String) throws -> TaskDefinition {
+        guard let t = all[name] else { throw UnknownTask(name: name) }
+        return t
+    }
+
+    public static var names: [String] { all.keys.sorted() }
+
+    static func input(_ inputs: [String: URL], _ name: String) throws -> URL {
+        guard let url = inputs[name] else { throw StageParameterError(path: "inputs.\(name)", "this task needs input '\(name)'") }
+        return url
+    }
+
+    /// Wikipedia articles + ABC news articles as (id, text) documents: the real prose of the derived tasks.
+    static func prose(_ inputs: [String: URL]) throws -> [(id: String, text: String)] {
+        var docs: [(id: String, text: String)] = []
+        if let wiki = inputs["wiki"] {
+            docs += try WikipediaDumpReader.read(wiki).map { (id: "wiki:\($0.title)", text: $0.text) }
+        }
+        if let news = inputs["news"] {
+            docs += try NewsReader.articles(news).enumerated().map { (id: "abc:\($0.offset)", text: $0.element) }
+        }
+        if docs.isEmpty { throw StageParameterError(path: "inputs", "give 'wiki' and/or 'news' text inputs") }
+        return docs
+    }
+
+    static let all: [String: TaskDefinition] = {
+        var tasks: [TaskDefinition] = []
+        for domain in VADERDomain.allCases {
+            tasks.append(TaskDefinition(
+                name: "vader-\(domain.rawValue)", paperTask: domain == .movie ? "sst2" : nil,
+                metrics: ["accuracy", "f1"], head: .classification, classes: 2,
+                dataDescription: "VADER \(domain.rawValue) sentences (Hutto & Gilbert 2014), label = sign of the mean human rating",
+                realLabels: true, requiredInputs: ["text"]) { inputs, _ in
+                    .pool(try VADERReader.read(try input(inputs, "text"), domain: domain, task: .sentiment))
+                })
+            tasks.append(TaskDefinition(
+                name: "vader-\(domain.rawValue)-rating", paperTask: domain == .movie ? "stsb" : nil,
+                metrics: ["pearson", "spearman"], head: .regression,
+                dataDescription: "VADER \(domain.rawValue) sentences, regression on the mean human rating in [−4, 4]",
+                realLabels: true, requiredInputs: ["text"]) { inputs, _ in
+                    .pool(try VADERReader.read(try input(inputs, "text"), domain: domain, task: .rating))
+                })
+        }
+        tasks.append(TaskDefinition(
+            name: "lee-similarity", paperTask: nil, metrics: ["pearson", "spearman"], head: .regression,
+            dataDescription: "Lee-50 news document pairs with mean human similarity (1,225 pairs)",
+            realLabels: true, requiredInputs: ["documents", "similarities"]) { inputs, _ in
+                .pool(try LeeSimilarityReader.read(documents: try input(inputs, "documents"),
+                                                   similarities: try input(inputs, "similarities")))
+            })
+        tasks.append(TaskDefinition(
+            name: "bigram-shift", paperTask: "cola", metrics: ["matthews", "accuracy"], head: .classification, classes: 2,
+            dataDescription: "bigram-shift acceptability (derived: adjacent words swapped in half of real Wikipedia/news sentences)",
+            realLabels: false, requiredInputs: []) { inputs, seed in
+                .pool(BigramShift.make(documents: try prose(inputs), seed: seed))
+            })
+        tasks.append(TaskDefinition(
+            name: "cloze-qa", paperTask: "squad", metrics: ["em", "f1"], head: .span,
+            dataDescription: "extractive cloze QA (derived: a name/number blanked in one sentence of a real Wikipedia/news passage, answered by its span in the rest)",
+            realLabels: false, requiredInputs: []) { inputs, seed in
+                .pool(ClozeQA.make(documents: try prose(inputs), seed: seed))
+            })
+        tasks.append(TaskDefinition(
+            name: "squad", paperTask: "squad", metrics: ["em", "f1"], head: .span,
+            dataDescription: "SQuAD v1.1 (user files: train → train/validation, dev → test)",
+            realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                .presplit(train: try SQuADReader.read(try input(inputs, "train_file")),
+                          test: try SQuADReader.read(try input(inputs, "test_file")))
+            })
+        for g in GLUETask.allCases {
+            let regression = g == .stsb
+            tasks.append(TaskDefinition(
+                name: "glue-\(g.rawValue)", paperTask: g.rawValue,
+                metrics: regression ? ["pearson", "spearman"] : (g == .cola ? ["matthews", "accuracy"] : ["accuracy", "f1"]),
+                head: regression ? .regression : .classification, classes: regression ? 0 : (g == .mnli ? 3 : 2),
+                dataDescription: "GLUE \(g.rawValue) (user TSV files: train → train/validation, dev → test)",
+                realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                    .presplit(train: try GLUEReader.read(try input(inputs, "train_file"), task: g),
+                              test: try GLUEReader.read(try input(inputs, "test_file"), task: g))
+                })
+        }
+        return Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0) })
+    }()
+}

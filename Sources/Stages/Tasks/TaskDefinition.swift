@@ -1,0 +1,39 @@
+import Data
+import Foundation
+
+/// What a task is, for every stage that touches it: how to read its examples from the stage's input files,
+/// which head and metrics it needs, and — for honest reports — which paper task it stands in for and whether
+/// its labels are real or derived.
+public struct TaskDefinition: Sendable {
+    public enum Head: String, Codable, Sendable { case classification, regression, span }
+
+    public let name: String
+    /// The paper task whose column this fills (e.g. "squad"), or nil.
+    public let paperTask: String?
+    /// The metric that goes in the paper's table for this task (first), then extras.
+    public let metrics: [String]
+    public let head: Head
+    public let classes: Int
+    /// One line for report captions: the data and how labels were made.
+    public let dataDescription: String
+    /// true when the labels are the dataset's own (human) labels; false for derived tasks.
+    public let realLabels: Bool
+    /// Input names the prepare stage must receive.
+    public let requiredInputs: [String]
+    /// Examples as read: one pool (prepare splits it by document) or the user's own train/test files
+    /// (prepare carves validation out of train and keeps their dev set as the test set).
+    public enum Read: Sendable {
+        case pool([Example])
+        case presplit(train: [Example], test: [Example])
+    }
+    /// Reads the examples from the named input files.
+    public let read: @Sendable (_ inputs: [String: URL], _ seed: UInt64) throws -> Read
+
+    public init(name: String, paperTask: String?, metrics: [String], head: Head, classes: Int = 0,
+                dataDescription: String, realLabels: Bool, requiredInputs: [String],
+                read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
+        self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head
+        self.classes = classes; self.dataDescription = dataDescription; self.realLabels = realLabels
+        self.requiredInputs = requiredInputs; self.read = read
+    }
+}
