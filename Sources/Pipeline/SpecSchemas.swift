@@ -35,7 +35,8 @@ public enum SpecSchemas {
         "paper": {"$ref": "#/$defs/profile"}
       }
     },
-    "targets": {"type": "array", "items": {"type": "string"}, "description": "Template stages to build (with their inputs); default: all."}
+    "targets": {"type": "array", "items": {"type": "string"}, "description": "Template stages to build (with their inputs); default: all."},
+    "report": {"type": "object", "description": "How `hmpipe report` lays out this spec as the paper's table (see README: Reports)."}
   },
   "$defs": {
     "values": {"type": "object", "additionalProperties": {"type": ["string", "integer", "number", "boolean", "array", "object", "null"]}},

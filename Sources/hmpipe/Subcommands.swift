@@ -13,6 +13,7 @@ extension HMPipe {
         BenchCommand.self,
         EmbedCommand.self,
         FetchCommand.self,
+        ReportCommand.self,
         TokenizeCommand.self,
     ]
 }

@@ -1,0 +1,35 @@
+import Foundation
+import Formats
+
+/// The paper's published numbers (experiments/paper/hypermoe-paper-numbers.json), looked up by table,
+/// row (method) and paper task.
+public struct PaperNumbers: Sendable {
+    let json: JSONValue
+
+    public init(file: URL) throws { json = try JSONValue.parse(Data(contentsOf: file)) }
+
+    public var source: String { json["source"]?.stringValue ?? "" }
+
+    /// The paper's value for `method` on `task` in `table`, if published.
+    public func value(table: String, method: String, task: String) -> Double? {
+        guard let t = json["tables"]?[table] else { return nil }
+        if let v = t["tasks"]?[task]?[method]?.doubleValue { return v }
+        if let v = t["rows"]?[method]?[task]?.doubleValue { return v }
+        return nil
+    }
+
+    public func rowLabel(table: String, method: String) -> String? {
+        json["tables"]?[table]?["rows"]?[method]?["label"]?.stringValue ?? json["methods"]?[method]?.stringValue
+    }
+
+    /// Methods with published numbers in `table`, in the paper's order when it has rows.
+    public func methods(table: String) -> [String] {
+        guard let t = json["tables"]?[table] else { return [] }
+        if let rows = t["rows"]?.objectValue { return rows.keys.sorted { order($0) < order($1) } }
+        return ["moe", "moe-share", "hypermoe"]
+    }
+
+    private func order(_ m: String) -> Int {
+        ["moe", "hypermoe-hidden", "hypermoe-weights", "moe-share", "hypermoe-selected", "hypermoe"].firstIndex(of: m) ?? 99
+    }
+}

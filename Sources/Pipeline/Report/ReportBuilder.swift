@@ -1,0 +1,105 @@
+import Foundation
+import Formats
+import Stages
+
+/// Builds a `ReportTable` from the state database's cell results, the spec's report layout and the paper's
+/// numbers. Cells aggregate over every axis that is neither the row nor the column axis (the seeds).
+public struct ReportBuilder {
+    public let layout: ReportLayout
+    public let paper: PaperNumbers
+
+    public init(layout: ReportLayout, paper: PaperNumbers) { self.layout = layout; self.paper = paper }
+
+    public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue]) -> ReportTable {
+        func axis(_ cell: CellResult, _ name: String?) -> String {
+            guard let name else { return parameters["task"]?.interpolationText ?? "task" }
+            return cell.axes[name]?.interpolationText ?? parameters[name]?.interpolationText ?? "?"
+        }
+        var columnNames: [String] = [], rowKeys: [String] = []
+        for c in cells {
+            let col = axis(c, layout.columns), row = axis(c, layout.rows)
+            if !columnNames.contains(col) { columnNames.append(col) }
+            if !rowKeys.contains(row) { rowKeys.append(row) }
+        }
+        if let order = layout.rowOrder { rowKeys = order.filter(rowKeys.contains) + rowKeys.filter { !order.contains($0) } }
+        let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
+        let columns = columnNames.map { name -> ReportTable.Column in
+            let metric = layout.metric(for: name)
+            let data = (try? TaskCatalogue.task(named: name))?.dataDescription ?? "user-supplied files"
+            return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
+                         higherIsBetter: !lower.contains(metric), data: data)
+        }
+        var done = 0
+        let rows = rowKeys.map { key -> ReportTable.Row in
+            var extra: [String: ReportTable.Cell] = [:]
+            let cellsOfRow = columns.map { col -> ReportTable.Cell? in
+                let group = cells.filter { axis($0, layout.rows) == key && axis($0, layout.columns) == col.name }
+                guard !group.isEmpty else { return nil }
+                var values: [Double] = [], missing = 0
+                var extras: [String: [Double]] = [:]
+                for g in group {
+                    guard let stage = g.stages[layout.stage], stage.status == .done, let v = stage.metrics[col.metric] else {
+                        missing += 1; continue
+                    }
+                    values.append(v)
+                    for (name, value) in stage.metrics where name != col.metric { extras[name, default: []].append(value) }
+                }
+                done += values.count
+                for (name, vs) in extras { extra["\(col.name).\(name)"] = .init(values: vs, missing: missing) }
+                return .init(values: values, missing: missing)
+            }
+            let label = layout.rowLabels?[key] ?? paper.rowLabel(table: layout.paper, method: key) ?? key
+            return .init(key: key, label: label, cells: cellsOfRow, extra: extra)
+        }
+        let paperRows = paper.methods(table: layout.paper).compactMap { m -> ReportTable.PaperRow? in
+            let values = columns.map { c in c.paperTask.flatMap { paper.value(table: layout.paper, method: m, task: $0) } }
+            guard values.contains(where: { $0 != nil }) else { return nil }
+            return .init(label: "paper: " + (paper.rowLabel(table: layout.paper, method: m) ?? m), values: values)
+        }
+        var table = ReportTable(spec: spec, profile: profile, title: layout.title, caption: [], columns: columns,
+                                rows: rows, paperRows: paperRows, claims: [], cellsDone: done,
+                                cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count)
+        table.caption = caption(table, cells: cells)
+        table.claims = (layout.claims ?? []).map { check($0, in: table) }
+        return table
+    }
+
+    func caption(_ t: ReportTable, cells: [CellResult]) -> [String] {
+        var lines = ["Profile `\(t.profile)`; backbone: \(layout.backbone)."]
+        for c in t.columns {
+            var counts = ""
+            if let data = cells.lazy.compactMap({ $0.stages["data"] }).first(where: { $0.status == .done }) {
+                let n = ["train", "validation", "test"].compactMap { s in data.metrics["\(s)_examples"].map { "\(s) \(Int($0))" } }
+                if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
+            }
+            let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
+            lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric) ×100.")
+        }
+        lines.append("Cells: mean ± sample std over seeds (n). Paper rows: \(paper.source)")
+        return lines
+    }
+
+    /// "better > worse": reproduced when the mean difference exceeds the larger seed std (and 0 when n = 1
+    /// is not enough to say), not reproduced when it is that far the other way, inconclusive otherwise.
+    func check(_ claim: ReportLayout.Claim, in t: ReportTable) -> ReportTable.ClaimResult {
+        guard let a = t.rows.first(where: { $0.key == claim.better }), let b = t.rows.first(where: { $0.key == claim.worse }) else {
+            return .init(text: claim.text, verdict: .inconclusive, detail: "rows missing")
+        }
+        let indices = t.columns.indices.filter { claim.column == nil || t.columns[$0].name == claim.column }
+        var diffs: [Double] = [], spread = 0.0, nMin = Int.max
+        for i in indices {
+            guard let ca = a.cells[i], let cb = b.cells[i], !ca.values.isEmpty, !cb.values.isEmpty else { continue }
+            let sign = t.columns[i].higherIsBetter ? 1.0 : -1.0
+            diffs.append(sign * (ca.mean - cb.mean))
+            spread = max(spread, ca.std, cb.std)
+            nMin = min(nMin, ca.values.count, cb.values.count)
+        }
+        guard !diffs.isEmpty else { return .init(text: claim.text, verdict: .inconclusive, detail: "no finished cells") }
+        let d = diffs.reduce(0, +) / Double(diffs.count)
+        let detail = String(format: "mean difference %+.2f, largest seed std %.2f, n ≥ %d", d, spread, nMin)
+        if nMin < 2 { return .init(text: claim.text, verdict: .inconclusive, detail: detail + " (one seed: no spread to judge)") }
+        if d > spread { return .init(text: claim.text, verdict: .reproduced, detail: detail) }
+        if -d > spread { return .init(text: claim.text, verdict: .notReproduced, detail: detail) }
+        return .init(text: claim.text, verdict: .inconclusive, detail: detail + " (within the seed spread)")
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Formats
+
+/// The `report` block of an experiment spec: how its cells become the paper's table.
+public struct ReportLayout: Decodable, Sendable {
+    /// Key of the paper's table in the paper-numbers file (e.g. "table3").
+    public var paper: String
+    public var title: String
+    /// The grid axis whose values are the table's rows (methods or ablation rows).
+    public var rows: String
+    /// The grid axis whose values are the columns (tasks); nil = one column, the spec's `task` parameter.
+    public var columns: String?
+    /// Template stage whose final metrics fill the cells.
+    public var stage: String
+    /// Metric per column (the paper's metric for that task); `default` applies to the rest.
+    public var metric: [String: String]
+    /// Which paper task each of our columns stands in for (for the paper's numbers and captions).
+    public var paperTask: [String: String]?
+    /// One line naming the backbone for the caption.
+    public var backbone: String
+    /// Row order and display labels.
+    public var rowLabels: [String: String]?
+    public var rowOrder: [String]?
+    /// Qualitative claims of the paper to check: "better" row should beat "worse" row.
+    public var claims: [Claim]?
+    /// Metrics where lower is better (perplexity).
+    public var lowerIsBetter: [String]?
+
+    public struct Claim: Decodable, Sendable {
+        public var text: String
+        public var better: String
+        public var worse: String
+        /// Compare the average over columns (default) or one column.
+        public var column: String?
+    }
+
+    public func metric(for column: String) -> String { metric[column] ?? metric["default"] ?? "accuracy" }
+
+    /// Reads the `report` block of a spec file; nil when it has none.
+    public static func load(specFile: URL) throws -> ReportLayout? {
+        let json = try JSONValue.parse(Data(contentsOf: specFile))
+        guard let block = json["report"] else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(ReportLayout.self, from: JSONEncoder().encode(block))
+    }
+}
