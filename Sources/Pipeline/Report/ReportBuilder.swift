@@ -13,7 +13,10 @@ public struct ReportBuilder {
     public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue]) -> ReportTable {
         func axis(_ cell: CellResult, _ name: String?) -> String {
             guard let name else { return parameters["task"]?.interpolationText ?? "task" }
-            return cell.axes[name]?.interpolationText ?? parameters[name]?.interpolationText ?? "?"
+            return name.split(separator: ",").map { a in
+                let a = String(a)
+                return cell.axes[a]?.interpolationText ?? parameters[a]?.interpolationText ?? "?"
+            }.joined(separator: "/")
         }
         var columnNames: [String] = [], rowKeys: [String] = []
         for c in cells {
@@ -21,30 +24,39 @@ public struct ReportBuilder {
             if !columnNames.contains(col) { columnNames.append(col) }
             if !rowKeys.contains(row) { rowKeys.append(row) }
         }
+        // Fixed metric columns: every cell feeds every column; the stage comes from the column name.
+        let fixed = layout.metricColumns
+        if let fixed { columnNames = fixed }
+        func stageAndMetric(_ column: ReportTable.Column) -> (String, String) {
+            guard fixed != nil, let dot = column.name.firstIndex(of: ".") else { return (layout.stage, column.metric) }
+            return (String(column.name[..<dot]), String(column.name[column.name.index(after: dot)...]))
+        }
         if let order = layout.rowOrder { rowKeys = order.filter(rowKeys.contains) + rowKeys.filter { !order.contains($0) } }
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
         let columns = columnNames.map { name -> ReportTable.Column in
-            let metric = layout.metric(for: name)
+            let metric = fixed == nil ? layout.metric(for: name) : String(name.split(separator: ".").last ?? "")
             let data = (try? TaskCatalogue.task(named: name))?.dataDescription ?? "user-supplied files"
             return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
                          higherIsBetter: !lower.contains(metric), data: data)
         }
-        var done = 0
+        let done = cells.filter { $0.stages[layout.stage]?.status == .done }.count
         let rows = rowKeys.map { key -> ReportTable.Row in
             var extra: [String: ReportTable.Cell] = [:]
             let cellsOfRow = columns.map { col -> ReportTable.Cell? in
-                let group = cells.filter { axis($0, layout.rows) == key && axis($0, layout.columns) == col.name }
+                let group = cells.filter { axis($0, layout.rows) == key && (fixed != nil || axis($0, layout.columns) == col.name) }
                 guard !group.isEmpty else { return nil }
                 var values: [Double] = [], missing = 0
                 var extras: [String: [Double]] = [:]
+                let (stageName, metricName) = stageAndMetric(col)
                 for g in group {
-                    guard let stage = g.stages[layout.stage], stage.status == .done, let v = stage.metrics[col.metric] else {
+                    guard let stage = g.stages[stageName], stage.status == .done, let v = stage.metrics[metricName] else {
                         missing += 1; continue
                     }
                     values.append(v)
-                    for (name, value) in stage.metrics where name != col.metric { extras[name, default: []].append(value) }
+                    if fixed == nil {
+                        for (name, value) in stage.metrics where name != col.metric { extras[name, default: []].append(value) }
+                    }
                 }
-                done += values.count
                 for (name, vs) in extras { extra["\(col.name).\(name)"] = .init(values: vs, missing: missing) }
                 return .init(values: values, missing: missing)
             }

@@ -6,7 +6,8 @@ public struct ReportLayout: Decodable, Sendable {
     /// Key of the paper's table in the paper-numbers file (e.g. "table3").
     public var paper: String
     public var title: String
-    /// The grid axis whose values are the table's rows (methods or ablation rows).
+    /// The grid axis whose values are the table's rows (methods or ablation rows); several axes joined by
+    /// commas make one row per combination ("variant,hyper_path").
     public var rows: String
     /// The grid axis whose values are the columns (tasks); nil = one column, the spec's `task` parameter.
     public var columns: String?
@@ -14,6 +15,8 @@ public struct ReportLayout: Decodable, Sendable {
     public var stage: String
     /// Metric per column (the paper's metric for that task); `default` applies to the rest.
     public var metric: [String: String]
+    /// Instead of an axis: fixed columns, each a `stage.metric` (e.g. "train.train_samples_per_second").
+    public var metricColumns: [String]?
     /// Which paper task each of our columns stands in for (for the paper's numbers and captions).
     public var paperTask: [String: String]?
     /// One line naming the backbone for the caption.

@@ -41,23 +41,23 @@ public enum TaskCatalogue {
                 name: "vader-\(domain.rawValue)", paperTask: domain == .movie ? "sst2" : nil,
                 metrics: ["accuracy", "f1"], head: .classification, classes: 2,
                 dataDescription: "VADER \(domain.rawValue) sentences (Hutto & Gilbert 2014), label = sign of the mean human rating",
-                realLabels: true, requiredInputs: ["text"]) { inputs, _ in
-                    .pool(try VADERReader.read(try input(inputs, "text"), domain: domain, task: .sentiment))
+                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"]) { inputs, _ in
+                    .pool(try VADERReader.read(try input(inputs, "vader_\(domain.rawValue)"), domain: domain, task: .sentiment))
                 })
             tasks.append(TaskDefinition(
                 name: "vader-\(domain.rawValue)-rating", paperTask: domain == .movie ? "stsb" : nil,
                 metrics: ["pearson", "spearman"], head: .regression,
                 dataDescription: "VADER \(domain.rawValue) sentences, regression on the mean human rating in [−4, 4]",
-                realLabels: true, requiredInputs: ["text"]) { inputs, _ in
-                    .pool(try VADERReader.read(try input(inputs, "text"), domain: domain, task: .rating))
+                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"]) { inputs, _ in
+                    .pool(try VADERReader.read(try input(inputs, "vader_\(domain.rawValue)"), domain: domain, task: .rating))
                 })
         }
         tasks.append(TaskDefinition(
             name: "lee-similarity", paperTask: nil, metrics: ["pearson", "spearman"], head: .regression,
             dataDescription: "Lee-50 news document pairs with mean human similarity (1,225 pairs)",
-            realLabels: true, requiredInputs: ["documents", "similarities"]) { inputs, _ in
-                .pool(try LeeSimilarityReader.read(documents: try input(inputs, "documents"),
-                                                   similarities: try input(inputs, "similarities")))
+            realLabels: true, requiredInputs: ["lee_documents", "lee_similarities"]) { inputs, _ in
+                .pool(try LeeSimilarityReader.read(documents: try input(inputs, "lee_documents"),
+                                                   similarities: try input(inputs, "lee_similarities")))
             })
         tasks.append(TaskDefinition(
             name: "bigram-shift", paperTask: "cola", metrics: ["matthews", "accuracy"], head: .classification, classes: 2,
