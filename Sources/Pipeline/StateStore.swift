@@ -454,6 +454,9 @@ public struct CellResult: Sendable {
         public let status: StageStatus
         /// Final value per metric name.
         public let metrics: [String: Double]
+        public init(key: String, status: StageStatus, metrics: [String: Double]) {
+            self.key = key; self.status = status; self.metrics = metrics
+        }
     }
     public let spec: String
     public let profile: String
@@ -461,6 +464,10 @@ public struct CellResult: Sendable {
     public let axes: [String: JSONValue]
     /// Template stage name → its key, status and final metrics in this cell.
     public var stages: [String: Stage]
+
+    public init(spec: String, profile: String, label: String, axes: [String: JSONValue], stages: [String: Stage]) {
+        self.spec = spec; self.profile = profile; self.label = label; self.axes = axes; self.stages = stages
+    }
 
     /// All final metrics of the cell, as `template.metric` → value.
     public var metrics: [String: Double] {

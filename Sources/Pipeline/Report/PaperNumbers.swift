@@ -15,6 +15,7 @@ public struct PaperNumbers: Sendable {
         guard let t = json["tables"]?[table] else { return nil }
         if let v = t["tasks"]?[task]?[method]?.doubleValue { return v }
         if let v = t["rows"]?[method]?[task]?.doubleValue { return v }
+        if let v = t["rows"]?[task]?[method]?.doubleValue { return v }   // Table 4: rows are task-phases
         return nil
     }
 
@@ -25,7 +26,10 @@ public struct PaperNumbers: Sendable {
     /// Methods with published numbers in `table`, in the paper's order when it has rows.
     public func methods(table: String) -> [String] {
         guard let t = json["tables"]?[table] else { return [] }
-        if let rows = t["rows"]?.objectValue { return rows.keys.sorted { order($0) < order($1) } }
+        if let rows = t["rows"]?.objectValue {
+            if rows.values.contains(where: { $0["label"] != nil }) { return rows.keys.sorted { order($0) < order($1) } }
+            return ["moe", "hypermoe", "ratio"]   // Table 4
+        }
         return ["moe", "moe-share", "hypermoe"]
     }
 

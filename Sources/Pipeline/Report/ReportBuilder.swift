@@ -35,7 +35,8 @@ public struct ReportBuilder {
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
         let columns = columnNames.map { name -> ReportTable.Column in
             let metric = fixed == nil ? layout.metric(for: name) : String(name.split(separator: ".").last ?? "")
-            let data = (try? TaskCatalogue.task(named: name))?.dataDescription ?? "user-supplied files"
+            let taskName = fixed == nil ? name : (parameters["task"]?.stringValue ?? name)
+            let data = (try? TaskCatalogue.task(named: taskName))?.dataDescription ?? "user-supplied files"
             return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
                          higherIsBetter: !lower.contains(metric), data: data)
         }
@@ -68,16 +69,28 @@ public struct ReportBuilder {
             guard values.contains(where: { $0 != nil }) else { return nil }
             return .init(label: "paper: " + (paper.rowLabel(table: layout.paper, method: m) ?? m), values: values)
         }
+        var ratios: [ReportTable.PaperRow] = []
+        if let ref = layout.ratioTo, let base = rows.first(where: { $0.key == ref }) {
+            for row in rows where row.key != ref {
+                let values = zip(row.cells, base.cells).map { a, b -> Double? in
+                    guard let a, let b, !a.values.isEmpty, !b.values.isEmpty, b.mean != 0 else { return nil }
+                    return a.mean / b.mean
+                }
+                ratios.append(.init(label: "ratio \(row.label) / \(base.label)", values: values))
+            }
+        }
         var table = ReportTable(spec: spec, profile: profile, title: layout.title, caption: [], columns: columns,
-                                rows: rows, paperRows: paperRows, claims: [], cellsDone: done,
+                                rows: rows, paperRows: ratios + paperRows, claims: [], cellsDone: done,
                                 cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count)
-        table.caption = caption(table, cells: cells)
+        table.caption = caption(table, cells: cells, parameters: parameters)
         table.claims = (layout.claims ?? []).map { check($0, in: table) }
         return table
     }
 
-    func caption(_ t: ReportTable, cells: [CellResult]) -> [String] {
-        var lines = ["Profile `\(t.profile)`; backbone: \(layout.backbone)."]
+    func caption(_ t: ReportTable, cells: [CellResult], parameters: [String: JSONValue]) -> [String] {
+        let scratch = parameters["backbone"]?.stringValue == "scratch"
+        let backbone = scratch ? "a small encoder trained from scratch (wiring check only — not the MiniLM backbone of the default profile)" : layout.backbone
+        var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""
             if let data = cells.lazy.compactMap({ $0.stages["data"] }).first(where: { $0.status == .done }) {
@@ -85,7 +98,8 @@ public struct ReportBuilder {
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
             }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
-            lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric) ×100.")
+            let scale = c.metric.contains("per_second") ? "" : " ×100"
+            lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")
         }
         lines.append("Cells: mean ± sample std over seeds (n). Paper rows: \(paper.source)")
         return lines

@@ -26,6 +26,8 @@ public struct ReportLayout: Decodable, Sendable {
     public var rowOrder: [String]?
     /// Qualitative claims of the paper to check: "better" row should beat "worse" row.
     public var claims: [Claim]?
+    /// Adds a line per row with its ratio to this row (Table 4's HyperMoE/MoE).
+    public var ratioTo: String?
     /// Metrics where lower is better (perplexity).
     public var lowerIsBetter: [String]?
 
@@ -35,6 +37,9 @@ public struct ReportLayout: Decodable, Sendable {
         public var worse: String
         /// Compare the average over columns (default) or one column.
         public var column: String?
+        public init(text: String, better: String, worse: String, column: String? = nil) {
+            self.text = text; self.better = better; self.worse = worse; self.column = column
+        }
     }
 
     public func metric(for column: String) -> String { metric[column] ?? metric["default"] ?? "accuracy" }

@@ -5,7 +5,7 @@ public enum ReportRenderer {
     public static func markdown(_ t: ReportTable) -> String {
         var out = "## \(t.title)\n\n"
         out += "_Spec `\(t.spec)`, \(t.cellsDone) of \(t.cellsTotal) runs done._\n\n"
-        let header = ["method"] + t.columns.map { "\($0.name) (\($0.metric))" }
+        let header = ["method"] + t.columns.map { $0.name.hasSuffix($0.metric) ? $0.name : "\($0.name) (\($0.metric))" }
         out += "| " + header.joined(separator: " | ") + " |\n"
         out += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
         // Bold the best mean per column.
@@ -24,10 +24,11 @@ public enum ReportRenderer {
             out += "| " + ([row.label] + cells).joined(separator: " | ") + " |\n"
         }
         for p in t.paperRows {
-            out += "| _\(p.label)_ | " + p.values.map { $0.map { String(format: "_%.2f_", $0) } ?? "" }.joined(separator: " | ") + " |\n"
+            out += "| _\(p.label)_ | " + p.values.map { $0.map { String(format: $0 < 10 ? "_%.3f_" : "_%.2f_", $0) } ?? "" }.joined(separator: " | ") + " |\n"
         }
         out += "\n" + t.caption.map { "- \($0)" }.joined(separator: "\n") + "\n"
-        let extras = Set(t.rows.flatMap { $0.extra.keys }).sorted().filter { !$0.hasSuffix("examples") }
+        let extras = Set(t.rows.flatMap { $0.extra.keys }).sorted()
+            .filter { !$0.hasSuffix("examples") && !$0.contains("per_second") && !$0.hasSuffix("eval_loss") }
         if !extras.isEmpty {
             out += "\nOther metrics (mean over seeds): "
             out += t.rows.map { row in

@@ -1,0 +1,72 @@
+import Foundation
+import Formats
+import Pipeline
+import XCTest
+
+/// `hmpipe report` on hand-built cell results: aggregation, bolding, missing cells, claim verdicts, paper rows.
+final class ReportTests: XCTestCase {
+    func paper() throws -> PaperNumbers {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("experiments/paper/hypermoe-paper-numbers.json")
+        return try PaperNumbers(file: url)
+    }
+
+    func layout(claims: [ReportLayout.Claim] = []) throws -> ReportLayout {
+        var json: [String: Any] = ["paper": "table3", "title": "T3", "rows": "variant", "stage": "test",
+                                   "metric": ["default": "em"], "paper_task": ["cloze-qa": "squad"], "backbone": "tiny",
+                                   "row_order": ["moe", "hypermoe"]]
+        json["claims"] = claims.map { ["text": $0.text, "better": $0.better, "worse": $0.worse] }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        return try XCTUnwrap(ReportLayout.load(specFile: url))
+    }
+
+    func cell(_ variant: String, seed: Int, em: Double?, status: StageStatus = .done) -> CellResult {
+        CellResult(spec: "t", profile: "default", label: "\(variant)-\(seed)",
+                   axes: ["variant": .string(variant), "seed": .int(Int64(seed))],
+                   stages: ["test": .init(key: "k\(variant)\(seed)", status: status, metrics: em.map { ["em": $0, "f1": $0 + 1] } ?? [:])])
+    }
+
+    func testMeanStdBoldMissingAndPaperRows() throws {
+        let cells = [cell("moe", seed: 0, em: 10), cell("moe", seed: 1, em: 14), cell("moe", seed: 2, em: nil, status: .failed),
+                     cell("hypermoe", seed: 0, em: 20), cell("hypermoe", seed: 1, em: 22)]
+        let t = ReportBuilder(layout: try layout(), paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(t.rows.map(\.key), ["moe", "hypermoe"])
+        let moe = try XCTUnwrap(t.rows[0].cells[0])
+        XCTAssertEqual(moe.mean, 12, accuracy: 1e-12)
+        XCTAssertEqual(moe.std, 8.0.squareRoot(), accuracy: 1e-12)   // sample std of {10, 14}
+        XCTAssertEqual(moe.missing, 1)
+        XCTAssertEqual(t.cellsDone, 4)
+        XCTAssertEqual(t.cellsTotal, 5)
+        let md = ReportRenderer.markdown(t)
+        XCTAssertTrue(md.contains("12.00 ± 2.83 (2) +1 missing"), md)
+        XCTAssertTrue(md.contains("**21.00 ± 1.41 (2)**"), md)
+        XCTAssertFalse(md.contains("**12.00"), md)
+        XCTAssertTrue(md.contains("_83.51_"), "paper row for HyperMoE on SQuAD: \(md)")
+        XCTAssertTrue(md.contains("stands in for the paper's squad"), md)
+        let csv = ReportRenderer.csv(t).split(separator: "\n")
+        XCTAssertEqual(csv.count, 3)
+        XCTAssertTrue(csv[1].hasPrefix("t,default,moe,cloze-qa,em,2,12.0000,2.8284,1,"), String(csv[1]))
+    }
+
+    func testClaimVerdicts() throws {
+        let claims = [ReportLayout.Claim(text: "h > m", better: "hypermoe", worse: "moe", column: nil),
+                      ReportLayout.Claim(text: "m > h", better: "moe", worse: "hypermoe", column: nil)]
+        // Clear gap: 20 vs 10 with std ~1.
+        var cells = [cell("moe", seed: 0, em: 9), cell("moe", seed: 1, em: 11), cell("hypermoe", seed: 0, em: 19), cell("hypermoe", seed: 1, em: 21)]
+        var t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(t.claims.map(\.verdict), [.reproduced, .notReproduced])
+        // Overlapping seeds: within the spread.
+        cells = [cell("moe", seed: 0, em: 5), cell("moe", seed: 1, em: 15), cell("hypermoe", seed: 0, em: 7), cell("hypermoe", seed: 1, em: 16)]
+        t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(t.claims.map(\.verdict), [.inconclusive, .inconclusive])
+        // One seed: never a verdict.
+        cells = [cell("moe", seed: 0, em: 1), cell("hypermoe", seed: 0, em: 90)]
+        t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(t.claims.first?.verdict, .inconclusive)
+    }
+}

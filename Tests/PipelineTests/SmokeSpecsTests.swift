@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// Every experiment spec's smoke profile end to end through the release `hmpipe` binary: `run`, then
+/// `report --format json`, asserting on the produced table (rows, columns, numbers, paper rows).
+/// Needs network access to PyPI the first time (pinned packages); the fetch cache makes later runs offline.
+final class SmokeSpecsTests: XCTestCase {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func hmpipe(_ args: [String]) throws -> (Int32, String) {
+        let binary = repo.appendingPathComponent(".build/release/hmpipe")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("\(binary.path) not built: run `make test` (it builds the release binary first)")
+        }
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = repo
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testEverySpecSmokeProfileRunsAndReports() throws {
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("hm-smoke-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let specs = try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("experiments").path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertTrue(specs.contains("table3.json"))
+        for spec in specs {
+            let path = "experiments/\(spec)"
+            let (code, log) = try hmpipe(["run", path, "--profile", "smoke", "--workspace", workspace.path])
+            XCTAssertEqual(code, 0, "\(spec) smoke run failed:\n\(log)")
+            guard code == 0 else { continue }
+            let (rc, json) = try hmpipe(["report", path, "--profile", "smoke", "--format", "json", "--workspace", workspace.path])
+            if spec.hasPrefix("example") { continue }   // command-stage example: no report block
+            XCTAssertEqual(rc, 0, json)
+            let table = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(spec): \(json)")
+            let rows = try XCTUnwrap(table["rows"] as? [[String: Any]])
+            let columns = try XCTUnwrap(table["columns"] as? [[String: Any]])
+            XCTAssertGreaterThanOrEqual(rows.count, 2, spec)
+            XCTAssertGreaterThanOrEqual(columns.count, 1, spec)
+            for row in rows {
+                let cells = try XCTUnwrap(row["cells"] as? [Any])
+                XCTAssertEqual(cells.count, columns.count, spec)
+                for case let cell as [String: Any] in cells {
+                    let values = try XCTUnwrap(cell["values"] as? [Double], "\(spec): unfinished cell")
+                    XCTAssertFalse(values.isEmpty, "\(spec): empty cell in \(row["key"] ?? "?")")
+                    XCTAssertTrue(values.allSatisfy(\.isFinite), spec)
+                }
+            }
+            if spec != "figure4.json" {   // the paper gives no Figure 4 values in its text
+                XCTAssertFalse((table["paperRows"] as? [Any] ?? []).isEmpty, "\(spec): no paper rows")
+            }
+            XCTAssertEqual(table["cellsDone"] as? Int, table["cellsTotal"] as? Int, spec)
+        }
+    }
+}
