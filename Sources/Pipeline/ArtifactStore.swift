@@ -38,7 +38,9 @@ public struct ArtifactStore: Sendable {
         let sha = try Hashing.sha256Hex(fileAt: file)
         let compressed = size >= compressThreshold
         let target = objectPath(sha256: sha, compressed: compressed)
-        if !fm.fileExists(atPath: target.path) || (try? check(sha256: sha, size: size, compressed: compressed, full: false)) == nil {
+        // An existing object is re-verified in full before being trusted: a damaged copy must be replaced, not kept.
+        let storedSize = compressed ? Int64(((try? fm.attributesOfItem(atPath: target.path)[.size]) as? NSNumber)?.int64Value ?? -1) : size
+        if (try? check(sha256: sha, size: storedSize, compressed: compressed, full: true)) == nil {
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temp = workspace.tmp.appendingPathComponent(UUID().uuidString)
             if compressed {

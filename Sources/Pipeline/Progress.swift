@@ -37,7 +37,7 @@ public final class ProgressReporter: @unchecked Sendable {
             finished += 1
             durations.append(seconds)
             switch style {
-            case .plain: emit(String(format: "%@ %@ (%.1fs) [%d/%d]", outcome.padding(toLength: 6, withPad: " ", startingAt: 0), name, seconds, finished, total))
+            case .plain: emit(String(format: "%@ %@ (%.1fs) [%d/%d]", outcome.padding(toLength: max(6, outcome.count), withPad: " ", startingAt: 0), name, seconds, finished, total))
             case .tty:
                 if outcome != "done" { clearLine(); emit("\(outcome) \(name)") }
                 redraw()

@@ -119,7 +119,15 @@ struct Scheduler {
                         case .held:
                             book.retryAt[key] = Date().addingTimeInterval(0.2)
                             runner.progress.stageFinished(node.name, outcome: "wait")
+                        case .inputInvalid(let producer) where book.requeues[key, default: 0] >= 2:
+                            // The rebuilt input is still bad: stop instead of looping.
+                            book.pending.remove(key)
+                            book.summary.failed.append((node.name, "input from \(plan.nodes[producer]?.name ?? producer) failed verification after rebuilding"))
+                            runner.progress.stageFinished(node.name, outcome: "FAILED")
+                            book.blocked.formUnion(dependents(of: key))
+                            if !runner.options.keepGoing { book.stopLaunching = true }
                         case .inputInvalid(let producer):
+                            book.requeues[key, default: 0] += 1
                             book.done.remove(producer)
                             book.pending.insert(producer)
                             runner.progress.stageFinished(node.name, outcome: "requeue")
@@ -168,6 +176,7 @@ struct Scheduler {
         var done: Set<String> = []
         var inFlight: Set<String> = []
         var retryAt: [String: Date] = [:]
+        var requeues: [String: Int] = [:]
         var blocked: Set<String> = []
         var summary = RunSummary()
         var stopLaunching = false

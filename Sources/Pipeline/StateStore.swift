@@ -14,8 +14,22 @@ public final class StateStore: @unchecked Sendable {
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.label = "hmpipe-state"
-        writer = try DatabasePool(path: path.path, configuration: config)
-        try StateStore.migrator.migrate(writer)
+        // Two processes opening a new workspace at once would race on switching it to WAL and would both see
+        // "no migrations applied"; an exclusive file lock around opening makes the second see the first's work.
+        writer = try StateStore.withFileLock(path.path + ".lock") {
+            let pool = try DatabasePool(path: path.path, configuration: config)
+            try StateStore.migrator.migrate(pool)
+            return pool
+        }
+    }
+
+    static func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     // MARK: Schema

@@ -118,6 +118,8 @@ public struct CommandKind: StageKind {
                             isCancelled: @escaping @Sendable () -> Bool) throws -> TerminationStatus {
         final class Box: @unchecked Sendable {
             var result: Result<TerminationStatus, Error>?
+            let lock = NSLock()
+            var pid: pid_t = 0
         }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
@@ -129,7 +131,9 @@ public struct CommandKind: StageKind {
                     .path("/bin/sh"), arguments: ["-c", script],
                     environment: .inherit.updating(environment),
                     workingDirectory: FilePath(directory), platformOptions: options,
-                    output: .discarded, error: .discarded)
+                    input: .none, output: .discarded, error: .discarded) { execution in
+                        box.lock.withLock { box.pid = execution.processIdentifier.value }
+                    }
                 box.result = .success(result.terminationStatus)
             } catch {
                 box.result = .failure(error)
@@ -139,6 +143,10 @@ public struct CommandKind: StageKind {
         var cancelSent = false
         while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
             if !cancelSent && isCancelled() {
+                // The shell does not forward SIGTERM to its children (a `sleep`, a training binary), so signal
+                // the whole tree under it first; swift-subprocess then tears down the shell itself.
+                let shell = box.lock.withLock { box.pid }
+                if shell > 0 { for child in descendants(of: shell) { kill(child, SIGTERM) } }
                 task.cancel()
                 cancelSent = true
             }
@@ -149,5 +157,26 @@ public struct CommandKind: StageKind {
             if cancelSent { throw StageCancelled() }
             throw StageFailure("could not run /bin/sh: \(error)")
         }
+    }
+
+    /// All processes below `root`, from /proc (children before grandchildren).
+    static func descendants(of root: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+        }
+        var result: [pid_t] = []
+        var frontier = [root]
+        while let next = frontier.popLast() {
+            for child in children[next] ?? [] {
+                result.append(child)
+                frontier.append(child)
+            }
+        }
+        return result
     }
 }
