@@ -27,7 +27,7 @@ extension Trainer {
         tensors.append(.init(name: "state/step", shape: [1], int64s: [Int64(step)]))
         tensors.append(.init(name: "state/rng", shape: [4], int64s: model.rng.words.map { Int64(bitPattern: $0) }))
         for (key, values) in state { tensors.append(.init(name: "state/user/\(key)", shape: [values.count], int64s: values)) }
-        let config = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
+        let config = try ModelConfig.canonicalJSON(model.config)
         try SafeTensors.write(tensors, metadata: ["format": Self.checkpointFormat, "config": config], to: url)
     }
 
@@ -77,7 +77,7 @@ extension Transformer {
             SafeTensors.Tensor(name: ref.name, shape: ref.shape,
                                floats: Array(UnsafeBufferPointer(start: params.value(ref), count: ref.count)))
         }
-        let config = String(decoding: try JSONEncoder().encode(self.config), as: UTF8.self)
+        let config = try ModelConfig.canonicalJSON(self.config)
         try SafeTensors.write(tensors, metadata: ["format": Self.weightsFormat, "config": config], to: url)
     }
 
@@ -105,5 +105,15 @@ extension Transformer {
             let values = try file.floats(ref.name)
             values.withUnsafeBufferPointer { params.value(ref).update(from: $0.baseAddress!, count: ref.count) }
         }
+    }
+}
+
+extension ModelConfig {
+    /// Sorted keys: the bytes of a checkpoint must not depend on the process's dictionary hash seed
+    /// (artifacts are content-addressed, and resumed runs are compared byte for byte).
+    static func canonicalJSON(_ c: ModelConfig) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(c), as: UTF8.self)
     }
 }

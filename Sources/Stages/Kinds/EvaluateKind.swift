@@ -92,7 +92,7 @@ public struct EvaluateKind: StageKind {
             let score = SQuADMetric.score(predictions: texts, goldAnswers: spans.map { gold[$0.0] })
             metrics["em"] = score.exactMatch
             metrics["f1"] = score.f1
-            let enc = JSONEncoder()
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
             lines = zip(texts, spans).map { text, span in
                 String(decoding: try! enc.encode(["prediction": [text], "gold": gold[span.0]]), as: UTF8.self)
             }
