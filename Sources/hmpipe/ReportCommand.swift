@@ -10,7 +10,7 @@ struct ReportCommand: ParsableCommand {
         discussion: """
         Reads the workspace's state database; nothing is recomputed. Each cell is mean ± std over seeds (n);
         unfinished cells are marked missing, so a partial sweep reports what exists. With --out, writes
-        SPEC.md, SPEC.csv and SPEC.json into that folder; otherwise prints the chosen format.
+        SPEC.md, SPEC.csv and SPEC.json (and SPEC.svg for figures) into that folder; otherwise prints the chosen format.
         Without SPEC arguments, reports every experiments/*.json that has a `report` block.
         """
     )
@@ -45,6 +45,9 @@ struct ReportCommand: ParsableCommand {
                 try ReportRenderer.markdown(table).write(to: dir.appendingPathComponent("\(spec.name).md"), atomically: true, encoding: .utf8)
                 try ReportRenderer.csv(table).write(to: dir.appendingPathComponent("\(spec.name).csv"), atomically: true, encoding: .utf8)
                 try ReportRenderer.json(table).write(to: dir.appendingPathComponent("\(spec.name).json"), atomically: true, encoding: .utf8)
+                if layout.paper.hasPrefix("figure") || spec.name.hasPrefix("figure") {
+                    try ReportChart.svg(table).write(to: dir.appendingPathComponent("\(spec.name).svg"), atomically: true, encoding: .utf8)
+                }
                 print("wrote \(dir.appendingPathComponent("\(spec.name).md").path)")
             } else {
                 switch format {

@@ -50,6 +50,17 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(csv[1].hasPrefix("t,default,moe,cloze-qa,em,2,12.0000,2.8284,1,"), String(csv[1]))
     }
 
+    func testFigureChartHasOneBarPerFinishedCell() throws {
+        let cells = [cell("moe", seed: 0, em: 10), cell("moe", seed: 1, em: 14), cell("hypermoe", seed: 0, em: nil, status: .failed)]
+        let t = ReportBuilder(layout: try layout(), paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        let svg = ReportChart.svg(t)
+        XCTAssertTrue(svg.hasPrefix("<svg"))
+        // background + 1 bar (moe) + 2 legend swatches; the hypermoe cell has no finished seed.
+        XCTAssertEqual(svg.components(separatedBy: "<rect").count - 1, 4, svg)
+        XCTAssertTrue(svg.contains(">(a) MoE") || svg.contains(">MoE"), svg)
+    }
+
     func testClaimVerdicts() throws {
         let claims = [ReportLayout.Claim(text: "h > m", better: "hypermoe", worse: "moe", column: nil),
                       ReportLayout.Claim(text: "m > h", better: "moe", worse: "hypermoe", column: nil)]
