@@ -107,3 +107,34 @@ final class TrainingTests: XCTestCase {
         }
     }
 }
+
+/// Dense → MoE upcycling from our own weights file (the paper's GPT-2 recipe for WikiText).
+final class DenseUpcyclingTests: XCTestCase {
+    func testUpcycledMoEWithUnitGateEqualsTheDenseModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-upcycle-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var dense = Tiny.config(.dense, head: .causalLM, preNorm: true, causal: true)
+        dense.dropout = 0
+        let d = Transformer(config: dense, maxBatch: 2, maxLength: 8, seed: 5)
+        let file = dir.appendingPathComponent("dense.safetensors.zst")
+        try d.saveWeights(to: file)
+        for variant in [Variant.moe, .moeShare, .hypermoe] {
+            var c = Tiny.config(variant, head: .causalLM, every: 1, preNorm: true, causal: true)
+            c.dropout = 0
+            c.moe!.router = .noisyTopK   // k = 1: gate ≡ 1, so upcycled experts reproduce the dense FFN
+            let m = Transformer(config: c, maxBatch: 2, maxLength: 8, seed: 9)
+            try m.upcycle(fromDenseWeights: file)
+            let batch = Tiny.batch(for: c)
+            let a = d.forward(batch, training: false).task, b = m.forward(batch, training: false).task
+            // HyperMoE adds its (tiny, hyperfanin) HyperExpert; the others are exact.
+            XCTAssertEqual(a, b, accuracy: variant == .hypermoe ? 1e-3 : 1e-5, "\(variant)")
+        }
+        // A model of another width cannot be upcycled from it.
+        var wide = Tiny.config(.moe, head: .causalLM, preNorm: true, causal: true)
+        wide.width = 24
+        XCTAssertThrowsError(try Transformer(config: wide, maxBatch: 2, maxLength: 8, seed: 1).upcycle(fromDenseWeights: file)) {
+            XCTAssertTrue("\($0)".contains("shape"), "\($0)")
+        }
+    }
+}

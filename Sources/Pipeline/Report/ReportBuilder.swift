@@ -33,15 +33,15 @@ public struct ReportBuilder {
         }
         if let order = layout.rowOrder { rowKeys = order.filter(rowKeys.contains) + rowKeys.filter { !order.contains($0) } }
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
-        let columns = columnNames.map { name -> ReportTable.Column in
+        var columns = columnNames.map { name -> ReportTable.Column in
             let metric = fixed == nil ? layout.metric(for: name) : String(name.split(separator: ".").last ?? "")
-            let taskName = fixed == nil ? name : (parameters["task"]?.stringValue ?? name)
+            let taskName = fixed == nil ? name : (layout.columnTasks?[name] ?? parameters["task"]?.stringValue ?? name)
             let data = (try? TaskCatalogue.task(named: taskName))?.dataDescription ?? "user-supplied files"
             return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
                          higherIsBetter: !lower.contains(metric), data: data)
         }
         let done = cells.filter { $0.stages[layout.stage]?.status == .done }.count
-        let rows = rowKeys.map { key -> ReportTable.Row in
+        var rows = rowKeys.map { key -> ReportTable.Row in
             var extra: [String: ReportTable.Cell] = [:]
             let cellsOfRow = columns.map { col -> ReportTable.Cell? in
                 let group = cells.filter { axis($0, layout.rows) == key && (fixed != nil || axis($0, layout.columns) == col.name) }
@@ -63,6 +63,11 @@ public struct ReportBuilder {
             }
             let label = layout.rowLabels?[key] ?? paper.rowLabel(table: layout.paper, method: key) ?? key
             return .init(key: key, label: label, cells: cellsOfRow, extra: extra)
+        }
+        for u in layout.unavailable ?? [] {
+            columns.append(.init(name: u.name, metric: u.metric, paperTask: u.paperTask, higherIsBetter: !lower.contains(u.metric),
+                                 data: u.reason, unavailable: u.reason))
+            for i in rows.indices { rows[i].cells.append(nil) }
         }
         let paperRows = paper.methods(table: layout.paper).compactMap { m -> ReportTable.PaperRow? in
             let values = columns.map { c in c.paperTask.flatMap { paper.value(table: layout.paper, method: m, task: $0) } }
@@ -93,12 +98,16 @@ public struct ReportBuilder {
         var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""
-            if let data = cells.lazy.compactMap({ $0.stages["data"] }).first(where: { $0.status == .done }) {
+            // The column's prepare stage: "data", or "lm_data" for an "lm_test.…" column.
+            let prefix = c.name.split(separator: ".").first.map(String.init) ?? ""
+            let dataStage = prefix.hasSuffix("test") && prefix != "test" ? prefix.replacingOccurrences(of: "test", with: "data") : "data"
+            if let data = cells.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) {
                 let n = ["train", "validation", "test"].compactMap { s in data.metrics["\(s)_examples"].map { "\(s) \(Int($0))" } }
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
             }
+            if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
-            let scale = c.metric.contains("per_second") ? "" : " ×100"
+            let scale = c.metric.contains("per_second") || c.metric == "perplexity" ? "" : " ×100"
             lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")
         }
         lines.append("Cells: mean ± sample std over seeds (n). Paper rows: \(paper.source)")

@@ -26,6 +26,16 @@ public struct ReportLayout: Decodable, Sendable {
     public var rowOrder: [String]?
     /// Qualitative claims of the paper to check: "better" row should beat "worse" row.
     public var claims: [Claim]?
+    /// With `metric_columns`: which task each column measures (for the caption's data line).
+    public var columnTasks: [String: String]?
+    /// Paper columns this build cannot run yet, shown as "not yet runnable" beside the paper's numbers.
+    public var unavailable: [Unavailable]?
+    public struct Unavailable: Decodable, Sendable {
+        public var name: String
+        public var metric: String
+        public var paperTask: String
+        public var reason: String
+    }
     /// Adds a line per row with its ratio to this row (Table 4's HyperMoE/MoE).
     public var ratioTo: String?
     /// Metrics where lower is better (perplexity).

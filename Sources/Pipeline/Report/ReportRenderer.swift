@@ -15,7 +15,7 @@ public enum ReportRenderer {
         }
         for row in t.rows {
             let cells = row.cells.enumerated().map { i, cell -> String in
-                guard let cell else { return "—" }
+                guard let cell else { return t.columns[i].unavailable == nil ? "—" : "not yet runnable" }
                 if cell.values.isEmpty { return "missing (\(cell.missing))" }
                 var s = String(format: "%.2f ± %.2f (%d)", cell.mean, cell.std, cell.values.count)
                 if cell.missing > 0 { s += " +\(cell.missing) missing" }

@@ -18,6 +18,8 @@ public struct ReportTable: Codable, Sendable {
         public var paperTask: String?
         public var higherIsBetter: Bool
         public var data: String
+        /// Set for paper columns this build cannot run yet: why.
+        public var unavailable: String? = nil
     }
     public struct Row: Codable, Sendable {
         public var key: String

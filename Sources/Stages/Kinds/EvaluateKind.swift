@@ -36,16 +36,29 @@ public struct EvaluateKind: StageKind {
         var classPredictions: [Int] = [], classLabels: [Int] = []
         var values: [Double] = [], targets: [Double] = []
         var spans: [(Int, [Int32])] = []   // (example index, predicted answer ids)
-        var lossSum = 0.0, tokens = 0
+        var lossSum = 0.0, tokens = 0, lmTokens = 0
         let began = Date()
         for indices in reader.batches(epoch: 0, plan: plan) {
             if context.isCancelled() { throw StageCancelled() }
             let batch = reader.makeBatch(indices, position: BatchPosition())
-            let report = model.forward(ModelBatch(batch), training: false)
-            lossSum += Double(report.task) * Double(batch.rows)
+            let input = ModelBatch(batch)
+            let report = model.forward(input, training: false)
+            if task.head == .lm {   // mean CE over predicted tokens: weight each batch by its target count
+                guard case .nextTokens(let y) = input.labels else { continue }
+                let n = y.filter { $0 >= 0 }.count
+                lossSum += Double(report.task) * Double(n)
+                lmTokens += n
+            } else {
+                lossSum += Double(report.task) * Double(batch.rows)
+            }
             tokens += batch.tokenCount
+            switch task.head {
+            case .lm: continue
+            default: break
+            }
             let out = model.lastLogits
             switch task.head {
+            case .lm: break
             case .classification:
                 for r in 0..<batch.rows {
                     let row = out[(r * task.classes)..<((r + 1) * task.classes)]
@@ -66,12 +79,17 @@ public struct EvaluateKind: StageKind {
             }
         }
         let seconds = Date().timeIntervalSince(began)
-        var metrics: [String: Double] = ["eval_loss": lossSum / Double(max(reader.count, 1)),
+        let meanLoss = lossSum / Double(max(task.head == .lm ? lmTokens : reader.count, 1))
+        var metrics: [String: Double] = ["eval_loss": meanLoss,
                                          "eval_samples_per_second": Double(reader.count) / max(seconds, 1e-9),
                                          "eval_tokens_per_second": Double(tokens) / max(seconds, 1e-9),
                                          "examples": Double(reader.count)]
         var lines: [String] = []
         switch task.head {
+        case .lm:
+            // Pure cross-entropy perplexity: the auxiliary balance loss is not part of it (spec decision 23).
+            metrics["perplexity"] = Perplexity.fromMeanLoss(meanLoss)
+            metrics["eval_tokens"] = Double(lmTokens)
         case .classification:
             metrics["accuracy"] = 100 * ClassificationMetrics.accuracy(predictions: classPredictions, labels: classLabels)
             metrics["matthews"] = 100 * ClassificationMetrics.matthews(predictions: classPredictions, labels: classLabels)

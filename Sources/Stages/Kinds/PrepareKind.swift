@@ -65,8 +65,15 @@ public struct PrepareKind: StageKind {
         var counts: [String: Int] = [:]
         for (name, examples) in zip(Self.splitNames, [splits.train, splits.validation, splits.test]) {
             guard !examples.isEmpty else { throw StageFailure("task \(p.task): the \(name) split is empty") }
-            let encoded = try ExampleEncoder.encode(examples, tokenizer: tokenizer, maxLength: p.maxLength,
-                                                    dropUnanswerable: name == "train")
+            let encoded: (examples: [TokenizedExample], kind: ShardLabelKind, sources: [Int])
+            if task.head == .lm {   // documents → one token stream → blocks of max_length (targets come at batching)
+                let blocks = ExampleEncoder.languageModelBlocks(examples, tokenizer: tokenizer, blockSize: p.maxLength)
+                encoded = (blocks, .none, Array(blocks.indices))
+            } else {
+                let e = try ExampleEncoder.encode(examples, tokenizer: tokenizer, maxLength: p.maxLength,
+                                                  dropUnanswerable: name == "train")
+                encoded = (e.examples, e.kind, e.sources)
+            }
             try ShardFile.write(encoded.examples, kind: encoded.kind, vocabHash: tokenizer.vocabulary.hash,
                                 to: context.output("\(name).shard"))
             counts[name] = encoded.examples.count

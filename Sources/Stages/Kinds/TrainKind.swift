@@ -6,7 +6,7 @@ import Model
 
 /// `train`: fine-tune (upcycled MiniLM) or train from scratch one model variant on a prepared task.
 /// Inputs: `train` (shard), `task` (task.json), and for `backbone: minilm` also `backbone_config`,
-/// `backbone_weights`. Output: `model.safetensors.zst` (weights + config) and `train.json` (loss curve, speed).
+/// `backbone_weights`; optional `init_from` (a dense model's weights, upcycled into the experts). Output: `model.safetensors.zst` (weights + config) and `train.json` (loss curve, speed).
 /// A resume checkpoint (weights, Adam moments, step, RNG, data position) is written every `checkpoint_every`
 /// steps and on Ctrl-C into the stage's checkpoint folder; a re-run continues from it bit-identically.
 public struct TrainKind: StageKind {
@@ -63,6 +63,10 @@ public struct TrainKind: StageKind {
         let (config, bert) = try m.build(task: task, backbone: backbone)
         let model = Transformer(config: config, maxBatch: p.batchSize, maxLength: task.maxLength, seed: p.seed)
         if let bert { try model.load(bert: bert) }
+        if let dense = context.inputs["init_from"] {   // upcycle our own dense pre-training (paper's GPT-2 recipe)
+            try model.upcycle(fromDenseWeights: dense)
+            context.log("upcycled from the dense model \(dense.lastPathComponent)")
+        }
         let trainer = Trainer(model: model,
                               schedule: LearningRateSchedule(peak: p.lr, totalSteps: p.steps, warmupFraction: p.warmup ?? 0.1),
                               adam: AdamW.Hyper(weightDecay: p.weightDecay ?? 0), clipNorm: p.clip ?? 1)

@@ -68,6 +68,7 @@ struct ModelParams: Decodable {
         case .classification: return .classification(classes: task.classes)
         case .regression: return .regression
         case .span: return .span
+        case .lm: return .causalLM
         }
     }
 
@@ -89,6 +90,9 @@ struct ModelParams: Decodable {
             c.vocabSize = task.vocabSize; c.maxPositions = task.maxLength
             c.width = width ?? 128; c.layers = layers ?? 4; c.heads = heads ?? 4; c.ffnWidth = ffnWidth ?? 4 * c.width
             c.moe = moe; c.head = head(task)
+            if task.head == .lm {   // GPT-2 style: causal, pre-LN with a final norm, tied output embedding
+                c.causal = true; c.preNorm = true; c.typeVocabSize = 0
+            }
             if let d = dropout { c.dropout = d }
             return (c, nil)
         }

@@ -78,6 +78,19 @@ public enum TaskCatalogue {
                 .presplit(train: try SQuADReader.read(try input(inputs, "train_file")),
                           test: try SQuADReader.read(try input(inputs, "test_file")))
             })
+        tasks.append(TaskDefinition(
+            name: "wiki-lm", paperTask: "wikitext2", metrics: ["perplexity"], head: .lm,
+            dataDescription: "language modelling on the real Wikipedia sample (106 articles, split by article; ~1/5 of WikiText-2)",
+            realLabels: true, requiredInputs: ["wiki"]) { inputs, _ in
+                .pool(WikipediaDumpReader.lmExamples(try WikipediaDumpReader.read(try input(inputs, "wiki"))))
+            })
+        tasks.append(TaskDefinition(
+            name: "wikitext-lm", paperTask: "wikitext2", metrics: ["perplexity"], head: .lm,
+            dataDescription: "WikiText (user raw files: train → train/validation, test → test)",
+            realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                .presplit(train: try WikiTextReader.read(try input(inputs, "train_file")),
+                          test: try WikiTextReader.read(try input(inputs, "test_file")))
+            })
         for g in GLUETask.allCases {
             let regression = g == .stsb
             tasks.append(TaskDefinition(
