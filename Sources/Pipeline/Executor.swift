@@ -33,9 +33,11 @@ public struct ExecutionEnvironment: Sendable {
     public let threads: Int
     public let force: Bool
     public let cancellation: CancellationFlag
+    /// Live progress (training step and loss on the TTY line); nil where nobody watches (exec-stage).
+    public let progress: ProgressReporter?
 
     public init(workspace: Workspace, state: StateStore, registry: StageRegistry, runId: String, threads: Int,
-                force: Bool, cancellation: CancellationFlag) {
+                force: Bool, cancellation: CancellationFlag, progress: ProgressReporter? = nil) {
         self.workspace = workspace
         self.state = state
         self.registry = registry
@@ -43,11 +45,12 @@ public struct ExecutionEnvironment: Sendable {
         self.threads = threads
         self.force = force
         self.cancellation = cancellation
+        self.progress = progress
     }
 
     func with(force: Bool) -> ExecutionEnvironment {
         ExecutionEnvironment(workspace: workspace, state: state, registry: registry, runId: runId, threads: threads,
-                             force: force, cancellation: cancellation)
+                             force: force, cancellation: cancellation, progress: progress)
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Run progress for people: one rewritten status line on a TTY (done/total, running stages, ETA), plain
-/// timestamped lines otherwise (CI logs, `nohup`). Everything goes to stderr; stdout stays for data.
+/// Run progress for people: one rewritten status line on a TTY (done/total, ETA, running stages with their
+/// latest step and loss), plain timestamped lines otherwise (CI logs, `nohup`). Everything goes to stderr;
+/// stdout stays for data.
 public final class ProgressReporter: @unchecked Sendable {
     public enum Style: Sendable { case tty, plain, quiet }
 
@@ -12,6 +13,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private var running: [String: Date] = [:]
     private var started = Date()
     private var durations: [Double] = []
+    /// Latest stepped metric of each running stage (training loss), shown beside its name.
+    private var latest: [String: String] = [:]
 
     public init(style: Style? = nil) {
         self.style = style ?? (isatty(STDERR_FILENO) != 0 ? .tty : .plain)
@@ -31,8 +34,17 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// A stage reported a metric at a step (e.g. `train_loss` at step 120).
+    public func stageMetric(_ name: String, metric: String, value: Double, step: Int) {
+        lock.withLock {
+            latest[name] = String(format: "step %d %@ %.4g", step, metric, value)
+            redraw()
+        }
+    }
+
     public func stageFinished(_ name: String, outcome: String) {
         lock.withLock {
+            latest[name] = nil
             let seconds = running.removeValue(forKey: name).map { Date().timeIntervalSince($0) } ?? 0
             finished += 1
             durations.append(seconds)
@@ -62,9 +74,9 @@ public final class ProgressReporter: @unchecked Sendable {
         guard style == .tty else { return }
         let mean = durations.isEmpty ? 0 : durations.reduce(0, +) / Double(durations.count)
         let eta = durations.isEmpty ? "" : String(format: " ETA %.0fs", mean * Double(max(0, total - finished)) / Double(max(1, running.count)))
-        let current = running.keys.sorted().prefix(2).joined(separator: ", ")
+        let current = running.keys.sorted().prefix(2).map { n in latest[n].map { "\(n) \($0)" } ?? n }.joined(separator: ", ")
         var line = "[\(finished)/\(total)]\(eta) running: \(current)"
-        if line.count > 118 { line = String(line.prefix(117)) + "…" }
+        if line.count > 158 { line = String(line.prefix(157)) + "…" }
         FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
     }
 

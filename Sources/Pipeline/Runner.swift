@@ -82,7 +82,7 @@ struct Scheduler {
         let (jobs, threads) = runner.options.resolvedParallelism
         let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
                                                    runId: runId, threads: threads, force: false,
-                                                   cancellation: runner.cancellation)
+                                                   cancellation: runner.cancellation, progress: runner.progress)
         let lock = NSCondition()
         let book = Book()
         book.pending = Set(plan.toRun.map(\.node.key))

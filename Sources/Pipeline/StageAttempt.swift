@@ -95,7 +95,10 @@ public struct StageAttempt: Sendable {
         let context = StageContext(
             key: key, parameters: params, inputs: inputs, outputDirectory: outDir, checkpointDirectory: checkpointDir,
             logFile: logFile, threads: env.threads,
-            metric: { name, value, step in try? state.recordMetric(key: key, name: name, value: value, step: step) },
+            metric: { [progress = env.progress, name = row.name] metric, value, step in
+                try? state.recordMetric(key: key, name: metric, value: value, step: step)
+                if let step { progress?.stageMetric(name, metric: metric, value: value, step: step) }
+            },
             log: { line in appendLog(logFile, line) },
             isCancelled: { cancellation.isCancelled })
 
