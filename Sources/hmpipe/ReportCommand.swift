@@ -37,6 +37,10 @@ struct ReportCommand: ParsableCommand {
             var parameters = spec.parameters
             for (k, v) in spec.profiles[profile]?.parameters ?? [:] { parameters[k] = v }
             let cells = try state.cellResults(spec: spec.name, profile: profile)
+            if cells.isEmpty {
+                FileHandle.standardError.write(Data("\(path): nothing recorded for profile \(profile) (run it first); skipped\n".utf8))
+                continue
+            }
             let table = ReportBuilder(layout: layout, paper: paper).build(spec: spec.name, profile: profile, cells: cells,
                                                                           parameters: parameters)
             if let out {
