@@ -24,6 +24,9 @@ public struct ReportBuilder {
             if !columnNames.contains(col) { columnNames.append(col) }
             if !rowKeys.contains(row) { rowKeys.append(row) }
         }
+        // Numeric axis values (expert counts) read left to right in increasing order, not label order.
+        let numbers = columnNames.compactMap(Double.init)
+        if numbers.count == columnNames.count { columnNames.sort { Double($0)! < Double($1)! } }
         // Fixed metric columns: every cell feeds every column; the stage comes from the column name.
         let fixed = layout.metricColumns
         if let fixed { columnNames = fixed }
