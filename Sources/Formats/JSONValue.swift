@@ -37,7 +37,7 @@ public enum JSONValue: Hashable, Sendable {
         case .double(let d):
             // An integral double prints like an int so 3.0 and 3 hash alike once decoded either way.
             if d.isFinite, d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
-        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .string(let s): out += JSONString.quoted(s)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -49,7 +49,7 @@ public enum JSONValue: Hashable, Sendable {
             out += "{"
             for (i, key) in members.keys.sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }).enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(key, into: &out)
+                out += JSONString.quoted(key)
                 out += ":"
                 members[key]!.writeCanonical(into: &out)
             }
@@ -57,21 +57,6 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
 
     /// Indented text with sorted keys, for files people read (schemas, `dvc.lock`-like dumps).
     public func pretty(indent: String = "") -> String {

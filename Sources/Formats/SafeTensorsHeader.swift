@@ -68,15 +68,15 @@ enum SafeTensorsHeader {
         var json = "{"
         var first = true
         if let metadata {
-            json += quoted(metadataKey) + ":{"
-            json += metadata.keys.sorted().map { quoted($0) + ":" + quoted(metadata[$0]!) }.joined(separator: ",")
+            json += JSONString.quoted(metadataKey) + ":{"
+            json += metadata.keys.sorted().map { JSONString.quoted($0) + ":" + JSONString.quoted(metadata[$0]!) }.joined(separator: ",")
             json += "}"
             first = false
         }
         for t in tensors {
             if !first { json += "," }
             first = false
-            json += quoted(t.name) + ":{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":["
+            json += JSONString.quoted(t.name) + ":{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":["
             json += t.shape.map(String.init).joined(separator: ",")
             json += "],\"data_offsets\":[\(t.offsets.lowerBound),\(t.offsets.upperBound)]}"
         }
@@ -86,25 +86,4 @@ enum SafeTensorsHeader {
         return bytes
     }
 
-    /// serde_json's string escaping: short escapes where JSON has them, `\u00xx` for other controls,
-    /// everything else (including non-ASCII and `/`) verbatim.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }
