@@ -18,6 +18,7 @@ public struct StageRegistry: Sendable {
             PrepareKind(),
             TrainKind(),
             EvaluateKind(),
+            VocabKind(),
         ])
     }
 

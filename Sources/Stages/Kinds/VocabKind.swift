@@ -1,0 +1,42 @@
+import Data
+import Foundation
+import Formats
+
+/// `vocab`: trains a WordPiece vocabulary on the training split of a task (same document split as
+/// `prepare` with the same seed), for models trained from scratch. Output `vocab.txt` (BERT format, the
+/// five special tokens first), usable wherever the MiniLM vocab is.
+public struct VocabKind: StageKind {
+    public let name = "vocab"
+    public init() {}
+
+    struct Params: Decodable {
+        var task: String
+        var seed: UInt64?
+        var vocabSize: Int
+        var maxTrain: Int?
+    }
+
+    public func validate(parameters: JSONValue) throws {
+        let p = try StageParameters.decode(Params.self, from: parameters)
+        _ = try TaskCatalogue.task(named: p.task)
+        guard p.vocabSize >= 100 else { throw StageParameterError(path: "vocab_size", "must be at least 100") }
+    }
+
+    public func outputs(parameters: JSONValue) throws -> [String] { ["vocab.txt"] }
+
+    public func run(_ context: StageContext) throws {
+        let p = try StageParameters.decode(Params.self, from: context.parameters)
+        let task = try TaskCatalogue.task(named: p.task)
+        let train: [Example]
+        switch try task.read(context.inputs, p.seed ?? 0) {
+        case .pool(let examples): train = Splits.split(examples, seed: p.seed ?? 0).train
+        case .presplit(let t, _): train = t
+        }
+        let texts = train.prefix(p.maxTrain ?? Int.max).flatMap { [$0.text] + ($0.pair.map { [$0] } ?? []) }
+        let began = Date()
+        let tokens = WordPieceTrainer.train(texts: texts, vocabularySize: p.vocabSize)
+        context.log(String(format: "trained %d tokens on %d texts in %.1fs", tokens.count, texts.count, Date().timeIntervalSince(began)))
+        context.metric("vocab_size", Double(tokens.count))
+        try (tokens.joined(separator: "\n") + "\n").write(to: context.output("vocab.txt"), atomically: true, encoding: .utf8)
+    }
+}
