@@ -61,6 +61,27 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(svg.contains(">(a) MoE") || svg.contains(">MoE"), svg)
     }
 
+    func testAverageColumnIsPerSeedMeanOverTasks() throws {
+        var json: [String: Any] = ["paper": "table1-glue", "title": "T1", "rows": "variant", "columns": "task", "stage": "test",
+                                   "metric": ["default": "accuracy"], "paper_task": ["a": "sst2", "average": "average"],
+                                   "backbone": "tiny", "average": true]
+        json["row_order"] = ["moe", "hypermoe"]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
+        func c(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
+            CellResult(spec: "t", profile: "default", label: "\(v)-\(task)-\(seed)",
+                       axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
+                       stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
+        }
+        let cells = [c("moe", "a", 0, 80), c("moe", "b", 0, 60), c("moe", "a", 1, 90), c("moe", "b", 1, 70)]
+        let t = ReportBuilder(layout: layout, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: [:])
+        XCTAssertEqual(t.columns.last?.name, "average")
+        let avg = try XCTUnwrap(t.rows[0].cells.last!)
+        XCTAssertEqual(avg.values, [70, 80])   // per seed: (80+60)/2, (90+70)/2
+        XCTAssertTrue(ReportRenderer.markdown(t).contains("_82.77_"), "paper GLUE average for MoE")
+    }
+
     func testClaimVerdicts() throws {
         let claims = [ReportLayout.Claim(text: "h > m", better: "hypermoe", worse: "moe", column: nil),
                       ReportLayout.Claim(text: "m > h", better: "moe", worse: "hypermoe", column: nil)]

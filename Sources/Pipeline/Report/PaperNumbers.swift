@@ -13,6 +13,7 @@ public struct PaperNumbers: Sendable {
     /// The paper's value for `method` on `task` in `table`, if published.
     public func value(table: String, method: String, task: String) -> Double? {
         guard let t = json["tables"]?[table] else { return nil }
+        if task == "average" { return t["average"]?[method]?.doubleValue }
         if let v = t["tasks"]?[task]?[method]?.doubleValue { return v }
         if let v = t["rows"]?[method]?[task]?.doubleValue { return v }
         if let v = t["rows"]?[task]?[method]?.doubleValue { return v }   // Table 4: rows are task-phases

@@ -67,6 +67,20 @@ public struct ReportBuilder {
             let label = layout.rowLabels?[key] ?? paper.rowLabel(table: layout.paper, method: key) ?? key
             return .init(key: key, label: label, cells: cellsOfRow, extra: extra)
         }
+        if layout.average == true, !columns.isEmpty {
+            // Per seed (the i-th finished value of every column), the mean over task columns; a row missing any
+            // column's seed gets no average rather than a biased one.
+            let taskColumns = columns.indices
+            columns.append(.init(name: "average", metric: "mean of columns", paperTask: "average", higherIsBetter: true,
+                                 data: "mean over the task columns, per seed"))
+            for i in rows.indices {
+                let cells = taskColumns.map { rows[i].cells[$0] }
+                let n = cells.map { $0?.values.count ?? 0 }.min() ?? 0
+                let perSeed = (0..<n).map { s in cells.map { $0!.values[s] }.reduce(0, +) / Double(cells.count) }
+                let missing = cells.map { ($0?.values.count ?? 0) + ($0?.missing ?? 1) }.max()! - n
+                rows[i].cells.append(.init(values: perSeed, missing: missing))
+            }
+        }
         for u in layout.unavailable ?? [] {
             columns.append(.init(name: u.name, metric: u.metric, paperTask: u.paperTask, higherIsBetter: !lower.contains(u.metric),
                                  data: u.reason, unavailable: u.reason))
@@ -109,6 +123,7 @@ public struct ReportBuilder {
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
+            if c.name == "average" { lines.append("`average`: per seed, the mean of the task columns (as the paper averages GLUE)."); continue }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
             let scale = c.metric.contains("per_second") || c.metric == "perplexity" ? "" : " ×100"
             lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")

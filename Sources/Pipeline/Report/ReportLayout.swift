@@ -36,6 +36,8 @@ public struct ReportLayout: Decodable, Sendable {
         public var paperTask: String
         public var reason: String
     }
+    /// Adds an "average" column: per seed, the mean over the task columns (the paper's GLUE/SuperGLUE average).
+    public var average: Bool?
     /// Adds a line per row with its ratio to this row (Table 4's HyperMoE/MoE).
     public var ratioTo: String?
     /// Metrics where lower is better (perplexity).
