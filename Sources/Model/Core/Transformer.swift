@@ -21,7 +21,6 @@ public final class Transformer {
     /// Dropout and router-jitter randomness; saved in checkpoints.
     public var rng: Rng
     private var lastContext: StepContext?
-    private var lastBatch: ModelBatch?
 
     public init(config c: ModelConfig, maxBatch: Int, maxLength: Int, seed: UInt64) {
         precondition(maxLength <= c.maxPositions, "maxLength \(maxLength) exceeds maxPositions \(c.maxPositions)")
@@ -91,7 +90,7 @@ public final class Transformer {
                 report.zLoss += m.zLossCoef * scale * layer.zLoss
             }
         }
-        lastContext = ctx; lastBatch = batch
+        lastContext = ctx
         guard backward else { return report }
         var dTop = dA, dNext = dB
         if let finalNorm {
