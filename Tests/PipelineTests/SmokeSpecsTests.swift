@@ -59,4 +59,19 @@ final class SmokeSpecsTests: XCTestCase {
             XCTAssertEqual(table["cellsDone"] as? Int, table["cellsTotal"] as? Int, spec)
         }
     }
+
+    func testStageParameterMistakesAreReportedBeforeAnythingRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-bad-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("bad.json")
+        let json = #"{"name":"bad","pipelines":["\#(repo.path)/pipelines/finetune-minilm.json"],"#
+            + #""parameters":{"task":"cloze-qaa","variant":"moe"},"profiles":{"smoke":{},"default":{},"paper":{}}}"#
+        try json.write(to: spec, atomically: true, encoding: .utf8)
+        let (code, out) = try hmpipe(["run", spec.path, "--dry-run", "--workspace", dir.appendingPathComponent("ws").path])
+        XCTAssertEqual(code, 2, out)
+        XCTAssertTrue(out.contains("$.stages.data.params.task: unknown task 'cloze-qaa'"), out)
+        let stored = (try? FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent("ws/cas").path)) ?? []
+        XCTAssertTrue(stored.isEmpty, "nothing may run: \(stored)")
+    }
 }

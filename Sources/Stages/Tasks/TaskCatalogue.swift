@@ -4,13 +4,11 @@ import Foundation
 /// Every task a spec can name. Real stand-ins read pinned files; `glue-*`, `superglue-*` and `squad` read
 /// the user's own files (the paper profile).
 public enum TaskCatalogue {
-    public struct UnknownTask: Error, CustomStringConvertible {
-        public let name: String
-        public var description: String { "unknown task '\(name)'; known tasks: \(TaskCatalogue.names.joined(separator: ", "))" }
-    }
-
+    /// Throws a parameter error on `task` (so a spec typo is reported with its file and JSON path).
     public static func task(named name: String) throws -> TaskDefinition {
-        guard let t = all[name] else { throw UnknownTask(name: name) }
+        guard let t = all[name] else {
+            throw StageParameterError(path: "task", "unknown task '\(name)'; known tasks: \(names.joined(separator: ", "))")
+        }
         return t
     }
 
