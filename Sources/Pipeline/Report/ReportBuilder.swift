@@ -123,7 +123,10 @@ public struct ReportBuilder {
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
-            if c.name == "average" { lines.append("`average`: per seed, the mean of the task columns (as the paper averages GLUE)."); continue }
+            if c.name == "average" {
+                lines.append("`average`: per seed, the mean of our task columns, as the paper averages its tasks — a different task set, so compare orderings, not values.")
+                continue
+            }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
             let scale = c.metric.contains("per_second") || c.metric == "perplexity" ? "" : " ×100"
             lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")
