@@ -5,25 +5,8 @@ import XCTest
 /// `report --format json`, asserting on the produced table (rows, columns, numbers, paper rows).
 /// Needs network access to PyPI the first time (pinned packages); the fetch cache makes later runs offline.
 final class SmokeSpecsTests: XCTestCase {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    func hmpipe(_ args: [String]) throws -> (Int32, String) {
-        let binary = repo.appendingPathComponent(".build/release/hmpipe")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(binary.path) not built: run `make test` (it builds the release binary first)")
-        }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = repo
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    let repo = ReleaseBinary.repo
+    func hmpipe(_ args: [String]) throws -> (Int32, String) { try ReleaseBinary.run(args) }
 
     func testEverySpecSmokeProfileRunsAndReports() throws {
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("hm-smoke-\(UUID())")

@@ -4,18 +4,7 @@ import XCTest
 /// A training stage killed with SIGKILL mid-run (the whole `hmpipe run` process) resumes from its periodic
 /// checkpoint on the next `hmpipe run` and produces bit-identical weights to a run that was never interrupted.
 final class TrainResumeTests: XCTestCase {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    var binary: URL { repo.appendingPathComponent(".build/release/hmpipe") }
-
-    func process(_ args: [String]) -> Process {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = repo
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        return p
-    }
+    let repo = ReleaseBinary.repo
 
     func sqlite(_ db: URL, _ sql: String) throws -> String {
         let p = Process()
@@ -30,9 +19,6 @@ final class TrainResumeTests: XCTestCase {
     }
 
     func testKilledTrainingResumesBitIdentically() throws {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(binary.path) not built: run `make test`")
-        }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else { throw XCTSkip("sqlite3 CLI missing") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-resume-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -51,11 +37,11 @@ final class TrainResumeTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: spec).write(to: specFile)
         let wsA = dir.appendingPathComponent("a"), wsB = dir.appendingPathComponent("b")
 
-        let straight = process(["run", specFile.path, "--workspace", wsA.path, "-j", "1"])
+        let straight = try ReleaseBinary.process(["run", specFile.path, "--workspace", wsA.path, "-j", "1"])
         try straight.run(); straight.waitUntilExit()
         XCTAssertEqual(straight.terminationStatus, 0)
 
-        let first = process(["run", specFile.path, "--workspace", wsB.path, "-j", "1"])
+        let first = try ReleaseBinary.process(["run", specFile.path, "--workspace", wsB.path, "-j", "1"])
         try first.run()
         let deadline = Date().addingTimeInterval(300)
         var checkpoint: String?
@@ -70,7 +56,7 @@ final class TrainResumeTests: XCTestCase {
         first.waitUntilExit()
         XCTAssertEqual(first.terminationReason, .uncaughtSignal, "the first run had already finished")
 
-        let second = process(["run", specFile.path, "--workspace", wsB.path, "-j", "1"])
+        let second = try ReleaseBinary.process(["run", specFile.path, "--workspace", wsB.path, "-j", "1"])
         try second.run(); second.waitUntilExit()
         XCTAssertEqual(second.terminationStatus, 0)
 

@@ -12,7 +12,10 @@ final class Head {
     let pooled, dpooled, logits, probs, dlogits: FloatBuffer
     /// Span head: [2][B][L] position logits, their gradient and probabilities.
     let positions, dpositions, positionProbs: FloatBuffer
-    var outputs: Int {
+    var outputs: Int { Head.outputs(kind) }
+
+    /// Width of the head's linear layer (0: the LM head reuses the word embedding).
+    static func outputs(_ kind: HeadKind) -> Int {
         switch kind {
         case .classification(let c): return c
         case .regression: return 1
@@ -24,13 +27,7 @@ final class Head {
     init(config c: ModelConfig, embedding: ParameterRef, maxBatch: Int, maxLength: Int, params: ParameterSet) {
         kind = c.head; width = c.width; tiedEmbedding = embedding
         let T = maxBatch * maxLength
-        var outs = 0
-        switch c.head {
-        case .classification(let n): outs = n
-        case .regression: outs = 1
-        case .span: outs = 2
-        case .causalLM: outs = 0
-        }
+        let outs = Head.outputs(c.head)
         if outs > 0 {
             weight = params.add("head.weight", [c.width, outs], .normal(std: c.initStd), decay: true)
             bias = params.add("head.bias", [outs], .zeros)

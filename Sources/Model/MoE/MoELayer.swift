@@ -26,9 +26,7 @@ final class MoELayer {
             router = NoisyTopKRouter(name, experts: m.experts, k: m.topK, width: c.width, maxTokens: T, params: params)
         }
         bank = ExpertBank(name, count: m.experts, config: c, maxAssignments: T * m.topK, params: params)
-        var shareConfig = c
-        if m.variant == .moeShare, c.initStd == 0 { shareConfig.initStd = 0.02 }
-        share = m.variant == .moeShare ? DenseFFN("\(name).share", config: shareConfig, maxTokens: T, params: params) : nil
+        share = m.variant == .moeShare ? DenseFFN("\(name).share", config: c, maxTokens: T, params: params) : nil
         self.conv = m.variant == .hypermoeWeights ? conv : nil
         if m.variant.hasHyperExpert, let hypernet {
             let maxGroups = min(T, MoELayer.patternBound(experts: m.experts, k: m.topK))

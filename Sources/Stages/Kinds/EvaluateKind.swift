@@ -52,10 +52,7 @@ public struct EvaluateKind: StageKind {
                 lossSum += Double(report.task) * Double(batch.rows)
             }
             tokens += batch.tokenCount
-            switch task.head {
-            case .lm: continue
-            default: break
-            }
+            if task.head == .lm { continue }   // perplexity needs only the loss
             let out = model.lastLogits
             switch task.head {
             case .lm: break
