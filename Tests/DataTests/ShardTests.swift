@@ -15,6 +15,7 @@ final class ShardTests: XCTestCase {
             case .classIndex: label = .classIndex(Int32(i % 3))
             case .value: label = .value(Float(i) * 0.25 - 3)
             case .span: label = .span(start: 1, end: Int32(len - 1))
+            case .target: label = .target((0..<(i % 7)).map { _ in Int32(rng.below(30000)) })   // incl. empty
             }
             return TokenizedExample(ids: ids, typeIDs: types, label: label)
         }
@@ -22,7 +23,7 @@ final class ShardTests: XCTestCase {
 
     func testRoundTripEveryLabelKind() throws {
         let dir = temporaryDirectory()
-        for kind in [ShardLabelKind.none, .classIndex, .value, .span] {
+        for kind in [ShardLabelKind.none, .classIndex, .value, .span, .target] {
             let ex = sample(123, kind: kind)
             let urls = try writeShards(ex, kind: kind, vocabHash: String(repeating: "ab", count: 32), to: dir,
                                        prefix: "k\(kind.rawValue)", examplesPerShard: 50)

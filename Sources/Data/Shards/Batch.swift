@@ -30,6 +30,13 @@ public struct Batch: Sendable, Equatable {
     public var spanEnds: [Int32]
     /// `.none` (LM): `[rows, seqLen]` next-token targets, -100 at the last real token and on padding.
     public var lmTargets: [Int32]
+    /// `.target` (seq2seq, teacher forcing), each `[rows, targetLength]`: decoder inputs `target[0..<n-1]`
+    /// (BOS y1 …) padded with `padID`, their mask (1 real, 0 padding), and labels `target[1..<n]` (y1 … EOS)
+    /// with the ignore index on padding — so position j predicts the token after input j.
+    public var targetLength = 0
+    public var targetInput: [Int32] = []
+    public var targetMask: [Int32] = []
+    public var targetLabels: [Int32] = []
 
     /// Real (non-pad) tokens in the batch.
     public var tokenCount: Int { attentionMask.reduce(0) { $0 + Int($1) } }

@@ -8,8 +8,10 @@ import Formats
 ///   64 compressed size UInt64 72 payload sha256 first 24 bytes (of the *uncompressed* columns)
 ///
 /// Columns: lengths UInt32[n] · ids Int32[tokens] · token types UInt8[tokens] · labels (Int32[n] class,
-/// Float32[n] value, Int32[2n] span start/end, nothing for LM). The vocab hash makes reading a shard with the
-/// wrong vocabulary an error instead of silent garbage; size + checksum catch truncation and bit rot.
+/// Float32[n] value, Int32[2n] span start/end, nothing for LM; for seq2seq targets UInt32[n] target lengths
+/// then Int32 target ids). The vocab hash makes reading a shard with the wrong vocabulary an error instead of
+/// silent garbage; size + checksum catch truncation and bit rot. Target shards (kind 4) kept version 1: the
+/// layout of kinds 0–3 is unchanged, and an older build rejects kind 4 by its kind byte with a clear error.
 public enum ShardFile {
     public static let magic: [UInt8] = Array("HMTOKSH\0".utf8)
     public static let version: UInt32 = 1
@@ -36,8 +38,10 @@ public enum ShardFile {
             case let .classIndex(c): append(&payload, UInt32(bitPattern: c))
             case let .value(v): append(&payload, v.bitPattern)
             case let .span(s, t): append(&payload, UInt32(bitPattern: s)); append(&payload, UInt32(bitPattern: t))
+            case let .target(t): append(&payload, UInt32(t.count))
             }
         }
+        for case let .target(t) in examples.map(\.label) { for id in t { append(&payload, UInt32(bitPattern: id)) } }
         let raw = Foundation.Data(payload)
         let compressed = try Zstd.compress(raw)
         var header = magic
@@ -92,9 +96,12 @@ public enum ShardFile {
         }
         let labelWidth = kind == .span ? 8 : (kind == .none ? 0 : 4)
         let p = [UInt8](raw)
-        guard p.count == n * 4 + tokens * 5 + n * labelWidth else {
+        // Target ids follow the per-row label column; their count is what the payload has left.
+        let targetBytes = kind == .target ? p.count - (n * 4 + tokens * 5 + n * labelWidth) : 0
+        guard targetBytes >= 0, targetBytes % 4 == 0, p.count == n * 4 + tokens * 5 + n * labelWidth + targetBytes else {
             throw DataError(file: file, field: "counts", "payload size does not match \(n) examples / \(tokens) tokens")
         }
+        var targetPos = n * 4 + tokens * 5 + n * labelWidth
         var out: [TokenizedExample] = []
         out.reserveCapacity(n)
         var idPos = n * 4, typePos = n * 4 + tokens * 4, labelPos = n * 4 + tokens * 5
@@ -117,8 +124,18 @@ public enum ShardFile {
             case .span:
                 label = .span(start: Int32(bitPattern: u32(p, labelPos)), end: Int32(bitPattern: u32(p, labelPos + 4)))
                 labelPos += 8
+            case .target:
+                let len = Int(u32(p, labelPos)); labelPos += 4
+                guard targetPos + 4 * len <= p.count else {
+                    throw DataError(file: file, field: "counts", "target lengths exceed the stored target ids")
+                }
+                label = .target((0..<len).map { Int32(bitPattern: u32(p, targetPos + 4 * $0)) })
+                targetPos += 4 * len
             }
             out.append(TokenizedExample(ids: ids, typeIDs: types, label: label))
+        }
+        guard targetPos == p.count else {
+            throw DataError(file: file, field: "counts", "\((p.count - targetPos) / 4) stored target ids belong to no example")
         }
         return (kind, out)
     }

@@ -108,6 +108,15 @@ public struct ShardReader: Sendable {
                       attentionMask: [Int32](repeating: 0, count: rows * seqLen),
                       labelKind: kind, classLabels: [], values: [], spanStarts: [], spanEnds: [], lmTargets: [])
         if kind == .none { b.lmTargets = [Int32](repeating: Batch.ignoreIndex, count: rows * seqLen) }
+        if kind == .target {
+            b.targetLength = indices.map { i in
+                guard case let .target(t) = labels[i] else { return 0 }
+                return max(0, t.count - 1)
+            }.max() ?? 0
+            b.targetInput = [Int32](repeating: padID, count: rows * b.targetLength)
+            b.targetMask = [Int32](repeating: 0, count: rows * b.targetLength)
+            b.targetLabels = [Int32](repeating: Batch.ignoreIndex, count: rows * b.targetLength)
+        }
         for (r, i) in indices.enumerated() {
             let s = starts[i], n = length(i), o = r * seqLen
             for j in 0..<n {
@@ -120,6 +129,13 @@ public struct ShardReader: Sendable {
             case let .classIndex(c): b.classLabels.append(c)
             case let .value(v): b.values.append(v)
             case let .span(st, en): b.spanStarts.append(st); b.spanEnds.append(en)
+            case let .target(t):
+                let o = r * b.targetLength
+                for j in 0..<max(0, t.count - 1) {
+                    b.targetInput[o + j] = t[j]
+                    b.targetMask[o + j] = 1
+                    b.targetLabels[o + j] = t[j + 1]
+                }
             }
         }
         return b

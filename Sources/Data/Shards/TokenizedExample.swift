@@ -6,6 +6,8 @@ public enum ShardLabelKind: UInt8, Sendable, Codable {
     case value = 2
     /// Span QA: start/end token indices (inclusive) into `ids`.
     case span = 3
+    /// Sequence to sequence (summarization): `ids` is the source, the label the target's token ids.
+    case target = 4
 }
 
 public enum ShardLabel: Sendable, Hashable {
@@ -13,6 +15,8 @@ public enum ShardLabel: Sendable, Hashable {
     case classIndex(Int32)
     case value(Float)
     case span(start: Int32, end: Int32)
+    /// `[CLS] target [SEP]` ids ([CLS] = BOS, [SEP] = EOS), whatever their length.
+    case target([Int32])
 
     public var kind: ShardLabelKind {
         switch self {
@@ -20,6 +24,7 @@ public enum ShardLabel: Sendable, Hashable {
         case .classIndex: return .classIndex
         case .value: return .value
         case .span: return .span
+        case .target: return .target
         }
     }
 }

@@ -19,7 +19,7 @@ public enum ExampleEncoder {
         case .value: kind = .value
         case .spans: kind = .span
         case .none, .target:
-            throw DataError(file: first.id, field: "label", "use ExampleEncoder.languageModelBlocks for LM text; seq2seq targets are not sharded")
+            throw DataError(file: first.id, field: "label", "use ExampleEncoder.languageModelBlocks for LM text and ExampleEncoder.encodePairs for seq2seq targets")
         }
         var out = Output(examples: [], kind: kind, sources: [])
         for (i, ex) in examples.enumerated() {
@@ -40,6 +40,24 @@ public enum ExampleEncoder {
                 throw DataError(file: ex.id, field: "label", "label kind differs from the first example's")
             }
             out.examples.append(TokenizedExample(ids: e.ids, typeIDs: e.typeIDs, label: label))
+            out.sources.append(i)
+        }
+        return out
+    }
+
+    /// Sequence to sequence (summarization): source `[CLS] text [SEP]` cut to `maxSourceLength`, target
+    /// `[CLS] summary [SEP]` cut to `maxTargetLength` — [CLS] serves as BOS and [SEP] as EOS, and truncation
+    /// keeps the closing [SEP] so the decoder always learns to stop. Every example becomes one row.
+    public static func encodePairs(_ examples: [Example], tokenizer: BertTokenizer, maxSourceLength: Int,
+                                   maxTargetLength: Int) throws -> Output {
+        var out = Output(examples: [], kind: .target, sources: [])
+        for (i, ex) in examples.enumerated() {
+            guard case let .target(summary) = ex.label else {
+                throw DataError(file: ex.id, field: "label", "sequence-to-sequence rows need a target (summary) label")
+            }
+            let source = try tokenizer.encode(ex.text, maxLength: maxSourceLength)
+            let target = try tokenizer.encode(summary, maxLength: maxTargetLength)
+            out.examples.append(TokenizedExample(ids: source.ids, typeIDs: source.typeIDs, label: .target(target.ids)))
             out.sources.append(i)
         }
         return out
