@@ -61,12 +61,12 @@ public enum WikiMarkup {
     static func removeRefs(_ t: String) -> String {
         var out = ""
         var rest = Substring(t)
-        while let r = rest.range(of: "<ref") {
+        while let r = rest.range(ofASCII: "<ref") {
             out += rest[..<r.lowerBound]
             let after = rest[r.upperBound...]
             guard let gt = after.firstIndex(of: ">") else { rest = ""; break }
             if after[..<gt].hasSuffix("/") { rest = after[after.index(after: gt)...]; continue }   // <ref name=x/>
-            if let end = after.range(of: "</ref>") { rest = after[end.upperBound...] } else { rest = after[after.index(after: gt)...] }
+            if let end = after.range(ofASCII: "</ref>") { rest = after[end.upperBound...] } else { rest = after[after.index(after: gt)...] }
         }
         return out + rest
     }
@@ -116,7 +116,7 @@ public enum WikiMarkup {
     static func replaceExternalLinks(_ t: String) -> String {
         var out = ""
         var rest = Substring(t)
-        while let r = rest.range(of: "[http") ?? rest.range(of: "[//") {
+        while let r = rest.range(ofASCII: "[http") ?? rest.range(ofASCII: "[//") {
             out += rest[..<r.lowerBound]
             let after = rest[r.lowerBound...].dropFirst()
             guard let close = after.firstIndex(of: "]") else { out += after; rest = ""; break }

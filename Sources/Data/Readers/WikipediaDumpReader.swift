@@ -21,9 +21,9 @@ public enum WikipediaDumpReader {
         var out: [Article] = []
         var rest = Substring(xml)
         var line = 1
-        while let p = rest.range(of: "<page>") {
+        while let p = rest.range(ofASCII: "<page>") {
             line += rest[..<p.lowerBound].reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
-            guard let e = rest[p.upperBound...].range(of: "</page>") else {
+            guard let e = rest[p.upperBound...].range(ofASCII: "</page>") else {
                 throw DataError(file: file, line: line, field: "page", "<page> without </page> (truncated dump?)")
             }
             let page = rest[p.upperBound..<e.lowerBound]
@@ -52,16 +52,16 @@ public enum WikipediaDumpReader {
     }
 
     static func element(_ name: String, in page: Substring) -> String? {
-        guard let a = page.range(of: "<\(name)>"), let b = page[a.upperBound...].range(of: "</\(name)>") else { return nil }
+        guard let a = page.range(ofASCII: "<\(name)>"), let b = page[a.upperBound...].range(ofASCII: "</\(name)>") else { return nil }
         return String(page[a.upperBound..<b.lowerBound])
     }
 
     static func textElement(_ page: Substring) -> String? {
-        guard let a = page.range(of: "<text") else { return nil }
+        guard let a = page.range(ofASCII: "<text") else { return nil }
         guard let gt = page[a.upperBound...].firstIndex(of: ">") else { return nil }
         if page[..<gt].hasSuffix("/") { return "" }
         let body = page[page.index(after: gt)...]
-        guard let b = body.range(of: "</text>") else { return nil }
+        guard let b = body.range(ofASCII: "</text>") else { return nil }
         return String(body[..<b.lowerBound])
     }
 
