@@ -56,6 +56,7 @@ public struct TrainKind: StageKind {
         let m = try StageParameters.decode(ModelParams.self, from: context.parameters)
         Blas.setThreads(context.threads)
         let task = try TaskInfo.load(try StageParameters.input(context, "task"))
+        guard task.head != .seq2seq else { throw StageFailure("task \(task.task) is sequence-to-sequence: train it with the train-seq2seq kind") }
         let backbone = m.backbone == "minilm"
             ? (config: try StageParameters.input(context, "backbone_config"),
                weights: try StageParameters.input(context, "backbone_weights"))
@@ -72,61 +73,16 @@ public struct TrainKind: StageKind {
                               adam: AdamW.Hyper(weightDecay: p.weightDecay ?? 0), clipNorm: p.clip ?? 1)
         let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
         let plan = ShardReader.Plan(batchSize: p.batchSize, seed: p.seed, shuffle: true, bucketBatches: 20, dropLast: true)
-
-        let resume = context.checkpointDirectory.appendingPathComponent("resume.safetensors.zst")
-        var start = BatchPosition()
-        var losses: [Float] = []
-        if FileManager.default.fileExists(atPath: resume.path) {
-            let state = try trainer.load(from: resume)
-            if let pos = state["data_position"], pos.count == 2 { start = BatchPosition(epoch: Int(pos[0]), batch: Int(pos[1])) }
-            losses = (state["losses_bits"] ?? []).map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
-            context.log("resumed at step \(trainer.step) (epoch \(start.epoch), batch \(start.batch))")
-        }
-        var stream = BatchStream(reader: reader, plan: plan, start: start)
-        guard stream.batchesPerEpoch > 0 else {
-            throw StageFailure("the train split has fewer examples (\(reader.count)) than one batch (\(p.batchSize))")
-        }
-        func checkpoint() throws {
-            try trainer.save(to: resume, state: [
-                "data_position": [Int64(stream.position.epoch), Int64(stream.position.batch)],
-                "losses_bits": losses.map { Int64($0.bitPattern) },
-            ])
-        }
-        let logEvery = p.logEvery ?? max(1, p.steps / 20)
-        let began = Date()
-        var tokens = 0, samples = 0
-        while trainer.step < p.steps {
-            if context.isCancelled() { try checkpoint(); throw StageCancelled() }
-            guard let batch = stream.next() else { throw StageFailure("the training data stream ended") }
-            let report: LossReport
-            do { report = try trainer.train(ModelBatch(batch)) } catch let e as Trainer.NonFiniteLoss {
-                throw StageFailure("\(e) — last good state is in \(resume.lastPathComponent) if one was saved")
-            }
-            losses.append(report.task)
-            tokens += batch.tokenCount; samples += batch.rows
-            if trainer.step % logEvery == 0 || trainer.step == p.steps {
-                let window = losses.suffix(logEvery)
-                let mean = window.reduce(0, +) / Float(window.count)
-                context.metric("train_loss", Double(mean), step: trainer.step)
-                context.log(String(format: "step %d/%d loss %.4f aux %.4f lr %.2e |g| %.3f", trainer.step, p.steps,
-                                   mean, report.balance + report.zLoss, trainer.schedule.rate(at: trainer.step - 1),
-                                   trainer.lastGradNorm))
-            }
-            if let every = p.checkpointEvery, trainer.step % every == 0, trainer.step < p.steps { try checkpoint() }
-        }
-        let seconds = Date().timeIntervalSince(began)
+        let loop = TrainingLoop(steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery)
+        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(ModelBatch($0)) }
         try model.saveWeights(to: context.output("model.safetensors.zst"))
-        let summary = Summary(steps: p.steps, losses: losses, seconds: seconds,
-                              tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
-                              samplesPerSecond: Double(samples) / max(seconds, 1e-9),
+        let summary = Summary(steps: p.steps, losses: run.losses, seconds: run.seconds,
+                              tokensPerSecond: run.tokensPerSecond, samplesPerSecond: run.samplesPerSecond,
                               parameters: model.parameterCount, expertLoads: model.expertLoads, config: config)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(summary).write(to: context.output("train.json"))
-        if samples > 0 {   // a resumed run only times its own steps
-            context.metric("train_tokens_per_second", summary.tokensPerSecond)
-            context.metric("train_samples_per_second", summary.samplesPerSecond)
-        }
+        run.recordSpeed(context)
         context.metric("parameters", Double(model.parameterCount))
     }
 }
