@@ -25,6 +25,7 @@ public struct EvaluateKind: StageKind {
         let p = try StageParameters.decode(Params.self, from: context.parameters)
         Blas.setThreads(context.threads)
         let task = try TaskInfo.load(try StageParameters.input(context, "task"))
+        guard task.head != .seq2seq else { throw StageFailure("task \(task.task) is sequence-to-sequence: evaluate it with the evaluate-seq2seq kind") }
         let weights = try StageParameters.input(context, "model")
         let config = try Transformer.config(ofFile: weights)
         let batchSize = p.batchSize ?? 32
@@ -55,7 +56,7 @@ public struct EvaluateKind: StageKind {
             if task.head == .lm { continue }   // perplexity needs only the loss
             let out = model.lastLogits
             switch task.head {
-            case .lm: break
+            case .lm, .seq2seq: break
             case .classification:
                 for r in 0..<batch.rows {
                     let row = out[(r * task.classes)..<((r + 1) * task.classes)]
@@ -83,6 +84,7 @@ public struct EvaluateKind: StageKind {
                                          "examples": Double(reader.count)]
         var lines: [String] = []
         switch task.head {
+        case .seq2seq: break
         case .lm:
             // Pure cross-entropy perplexity: the auxiliary balance loss is not part of it (spec decision 23).
             metrics["perplexity"] = Perplexity.fromMeanLoss(meanLoss)

@@ -4,7 +4,9 @@ import Formats
 
 /// `prepare`: read a task's examples from its input files, split them by document (seeded), tokenize with the
 /// backbone's WordPiece vocabulary (input `vocab`) and write zstd token shards, plus `task.json` and, for span
-/// tasks, the gold answer texts of the evaluation splits (EM/F1 are scored on text, as SQuAD's script does).
+/// tasks, the gold answer texts of the evaluation splits (EM/F1 are scored on text, as SQuAD's script does);
+/// for sequence-to-sequence tasks the reference summaries of the evaluation splits (ROUGE is scored on text).
+/// `files` adds the user's own dataset files (path + sha256) to the inputs the task reads.
 public struct PrepareKind: StageKind {
     public let name = "prepare"
     public let version = "1"
@@ -19,20 +21,32 @@ public struct PrepareKind: StageKind {
         var maxTest: Int?
         var validationFraction: Double?
         var testFraction: Double?
+        /// Sequence-to-sequence tasks: target length cap, BOS and EOS included (the source's is `max_length`).
+        var maxTargetLength: Int?
+        var files: [String: LocalFile]?
     }
 
     public static let splitNames = ["train", "validation", "test"]
 
     public func validate(parameters: JSONValue) throws {
         let p = try StageParameters.decode(Params.self, from: parameters)
-        _ = try TaskCatalogue.task(named: p.task)
+        let task = try TaskCatalogue.task(named: p.task)
         guard p.maxLength >= 8 else { throw StageParameterError(path: "max_length", "must be at least 8") }
+        if task.head == .seq2seq {
+            guard let t = p.maxTargetLength else { throw StageParameterError(path: "max_target_length", "\(p.task) needs a target length") }
+            guard t >= 4 else { throw StageParameterError(path: "max_target_length", "must be at least 4 (BOS, EOS and two tokens)") }
+        }
+        try LocalFile.validate(p.files ?? [:], parameter: "files")
     }
 
     public func outputs(parameters: JSONValue) throws -> [String] {
         let p = try StageParameters.decode(Params.self, from: parameters)
         var names = Self.splitNames.map { "\($0).shard" } + ["task.json"]
-        if try TaskCatalogue.task(named: p.task).head == .span { names += ["validation.answers.json", "test.answers.json"] }
+        switch try TaskCatalogue.task(named: p.task).head {
+        case .span: names += ["validation.answers.json", "test.answers.json"]
+        case .seq2seq: names += ["validation.references.json", "test.references.json"]
+        case .classification, .regression, .lm: break
+        }
         return names
     }
 
@@ -42,7 +56,8 @@ public struct PrepareKind: StageKind {
         let seed = p.seed ?? 0
         let tokenizer = try BertTokenizer(vocabularyFile: try StageParameters.input(context, "vocab"))
         var splits: Splits
-        switch try task.read(context.inputs, seed) {
+        let inputs = context.inputs.merging(try LocalFile.verified(p.files ?? [:])) { _, user in user }
+        switch try task.read(inputs, seed) {
         case .pool(let examples):
             splits = Splits.split(examples, seed: seed, validation: p.validationFraction ?? 0.1, test: p.testFraction ?? 0.1)
         case .presplit(let train, let test):
@@ -69,6 +84,10 @@ public struct PrepareKind: StageKind {
             if task.head == .lm {   // documents → one token stream → blocks of max_length (targets come at batching)
                 let blocks = ExampleEncoder.languageModelBlocks(examples, tokenizer: tokenizer, blockSize: p.maxLength)
                 encoded = (blocks, .none, Array(blocks.indices))
+            } else if task.head == .seq2seq, let maxTarget = p.maxTargetLength {
+                let e = try ExampleEncoder.encodePairs(examples, tokenizer: tokenizer, maxSourceLength: p.maxLength,
+                                                       maxTargetLength: maxTarget)
+                encoded = (e.examples, e.kind, e.sources)
             } else {
                 let e = try ExampleEncoder.encode(examples, tokenizer: tokenizer, maxLength: p.maxLength,
                                                   dropUnanswerable: name == "train")
@@ -85,12 +104,18 @@ public struct PrepareKind: StageKind {
                 }
                 try JSONEncoder().encode(answers).write(to: context.output("\(name).answers.json"))
             }
+            if task.head == .seq2seq, name != "train" {   // untruncated: ROUGE compares against the full summary
+                let references = try encoded.sources.map { i in try ReferenceSummary(examples[i]) }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                try encoder.encode(references).write(to: context.output("\(name).references.json"))
+            }
             context.log("\(name): \(examples.count) examples → \(encoded.examples.count) rows")
         }
         let info = TaskInfo(task: task.name, paperTask: task.paperTask, head: task.head, classes: task.classes,
                             metrics: task.metrics, dataDescription: task.dataDescription, realLabels: task.realLabels,
                             counts: counts, vocabHash: tokenizer.vocabulary.hash, vocabSize: tokenizer.vocabulary.count,
-                            maxLength: p.maxLength)
+                            maxLength: p.maxLength, maxTargetLength: task.head == .seq2seq ? p.maxTargetLength : nil)
         try info.write(to: context.output("task.json"))
     }
 }

@@ -10,6 +10,7 @@ extension ModelBatch {
         case .value: labels = .values(b.values)
         case .span: labels = .spans(start: b.spanStarts, end: b.spanEnds)
         case .none: labels = .nextTokens(b.lmTargets.map { $0 == Batch.ignoreIndex ? -1 : $0 })
+        case .target: preconditionFailure("pair batches become Seq2SeqBatch; train/evaluate reject seq2seq tasks before batching")
         }
         self.init(batch: b.rows, length: b.seqLen, ids: b.ids, types: b.typeIDs,
                   mask: b.attentionMask.map(Float.init), labels: labels)

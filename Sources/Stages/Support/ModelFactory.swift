@@ -69,6 +69,7 @@ struct ModelParams: Decodable {
         case .regression: return .regression
         case .span: return .span
         case .lm: return .causalLM
+        case .seq2seq: return .causalLM   // unused: Seq2SeqConfig ignores the encoder config's head
         }
     }
 

@@ -17,14 +17,9 @@ enum SpanDecoding {
         return best
     }
 
-    /// WordPiece tokens back to text: `##` pieces glue to the previous token. The result is lower-cased and
-    /// accent-stripped like the tokenizer's input; SQuAD's normalisation makes that immaterial for EM/F1.
+    /// The span's WordPiece tokens as text, every token kept and spaced as decoded (SQuAD's normalisation
+    /// makes case, accents and punctuation spacing immaterial for EM/F1).
     static func text(ids: ArraySlice<Int32>, vocabulary: Vocabulary) -> String {
-        var out = ""
-        for id in ids {
-            let t = vocabulary.token(id)
-            if t.hasPrefix("##") { out += t.dropFirst(2) } else { out += (out.isEmpty ? "" : " ") + t }
-        }
-        return out
+        WordPieceDecoder(vocabulary: vocabulary, skipSpecialTokens: false, cleanUpSpaces: false).decode(ids)
     }
 }

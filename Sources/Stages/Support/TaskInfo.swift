@@ -14,6 +14,8 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     public var vocabHash: String
     public var vocabSize: Int
     public var maxLength: Int
+    /// The source length is `maxLength`; sequence-to-sequence tasks also cap the target (BOS … EOS).
+    public var maxTargetLength: Int?
 
     public static func load(_ url: URL) throws -> TaskInfo {
         let decoder = JSONDecoder()

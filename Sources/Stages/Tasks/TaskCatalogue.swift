@@ -69,6 +69,24 @@ public enum TaskCatalogue {
             realLabels: false, requiredInputs: []) { inputs, seed in
                 .pool(ClozeQA.make(documents: try prose(inputs), seed: seed))
             })
+        for (name, lead, paper) in [("lead-summary", 1, "xsum"), ("lead3-summary", 3, "cnndm")] {
+            let summary = lead == 1 ? "its first sentence" : "its first three sentences"
+            tasks.append(TaskDefinition(
+                name: name, paperTask: paper, metrics: ["rouge2", "rouge1", "rougeL"], head: .seq2seq,
+                dataDescription: "lead summaries (derived: \(summary) as the summary of a real Wikipedia article or ABC news story, the rest of it as the document — \(paper == "xsum" ? "XSum's own recipe" : "CNN/DM-length highlights")); not \(paper == "xsum" ? "XSum" : "CNN/DM")",
+                realLabels: false, requiredInputs: []) { inputs, _ in
+                    .pool(LeadSummaries.make(documents: try prose(inputs), leadSentences: lead))
+                })
+        }
+        for (name, corpus) in [("xsum", "XSum"), ("cnndm", "CNN/DailyMail")] {
+            tasks.append(TaskDefinition(
+                name: name, paperTask: name, metrics: ["rouge2", "rouge1", "rougeL"], head: .seq2seq,
+                dataDescription: "\(corpus) (user JSON Lines {document, summary}: train → train/validation, test → test)",
+                realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                    .presplit(train: try SummarizationReader.read(try input(inputs, "train_file")),
+                              test: try SummarizationReader.read(try input(inputs, "test_file")))
+                })
+        }
         tasks.append(TaskDefinition(
             name: "squad", paperTask: "squad", metrics: ["em", "f1"], head: .span,
             dataDescription: "SQuAD v1.1 (user files: train → train/validation, dev → test)",

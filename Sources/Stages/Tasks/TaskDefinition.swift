@@ -5,7 +5,7 @@ import Foundation
 /// which head and metrics it needs, and — for honest reports — which paper task it stands in for and whether
 /// its labels are real or derived.
 public struct TaskDefinition: Sendable {
-    public enum Head: String, Codable, Sendable { case classification, regression, span, lm }
+    public enum Head: String, Codable, Sendable { case classification, regression, span, lm, seq2seq }
 
     public let name: String
     /// The paper task whose column this fills (e.g. "squad"), or nil.
