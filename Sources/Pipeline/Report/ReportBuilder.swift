@@ -38,7 +38,8 @@ public struct ReportBuilder {
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
         var columns = columnNames.map { name -> ReportTable.Column in
             let metric = fixed == nil ? layout.metric(for: name) : String(name.split(separator: ".").last ?? "")
-            let taskName = fixed == nil ? name : (layout.columnTasks?[name] ?? parameters["task"]?.stringValue ?? name)
+            let taskName = fixed == nil ? name : (layout.columnTasks?[name].map { task(named: $0, parameters) }
+                                                  ?? parameters["task"]?.stringValue ?? name)
             let data = (try? TaskCatalogue.task(named: taskName))?.dataDescription ?? "user-supplied files"
             return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
                          higherIsBetter: !lower.contains(metric), data: data)
@@ -107,6 +108,13 @@ public struct ReportBuilder {
         table.caption = caption(table, cells: cells, parameters: parameters)
         table.claims = (layout.claims ?? []).map { check($0, in: table) }
         return table
+    }
+
+    /// A `column_tasks` entry: a task name, or `${parameter}` for a column whose task the profile chooses
+    /// (Table 2's summarization: the stand-in by default, the user's XSum in the paper profile).
+    func task(named entry: String, _ parameters: [String: JSONValue]) -> String {
+        guard entry.hasPrefix("${"), entry.hasSuffix("}") else { return entry }
+        return parameters[String(entry.dropFirst(2).dropLast())]?.stringValue ?? entry
     }
 
     func caption(_ t: ReportTable, cells: [CellResult], parameters: [String: JSONValue]) -> [String] {

@@ -26,7 +26,8 @@ public struct ReportLayout: Decodable, Sendable {
     public var rowOrder: [String]?
     /// Qualitative claims of the paper to check: "better" row should beat "worse" row.
     public var claims: [Claim]?
-    /// With `metric_columns`: which task each column measures (for the caption's data line).
+    /// With `metric_columns`: which task each column measures (for the caption's data line); `${parameter}`
+    /// takes the task from the spec's (profile's) parameter.
     public var columnTasks: [String: String]?
     /// Paper columns this build cannot run yet, shown as "not yet runnable" beside the paper's numbers.
     public var unavailable: [Unavailable]?
