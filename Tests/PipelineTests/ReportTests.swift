@@ -101,4 +101,26 @@ final class ReportTests: XCTestCase {
             .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
         XCTAssertEqual(t.claims.first?.verdict, .inconclusive)
     }
+
+    func testColumnTaskFromAParameterFollowsTheProfile() throws {
+        let json: [String: Any] = ["paper": "table2", "title": "T2", "rows": "variant", "stage": "xsum_test",
+                                   "metric": ["default": "rouge2"], "metric_columns": ["xsum_test.rouge2"],
+                                   "column_tasks": ["xsum_test.rouge2": "${xsum_task}"],
+                                   "paper_task": ["xsum_test.rouge2": "xsum"], "backbone": "tiny"]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
+        let cells = [CellResult(spec: "t", profile: "default", label: "moe", axes: ["variant": .string("moe")],
+                                stages: ["xsum_test": .init(key: "k", status: .done, metrics: ["rouge2": 7.5])])]
+        func caption(_ task: String) throws -> String {
+            ReportBuilder(layout: layout, paper: try paper())
+                .build(spec: "t", profile: "default", cells: cells, parameters: ["xsum_task": .string(task)]).caption.joined(separator: "\n")
+        }
+        let standIn = try caption("lead-summary")
+        XCTAssertTrue(standIn.contains("lead summaries (derived"), standIn)
+        XCTAssertTrue(standIn.contains("stands in for the paper's xsum; metric rouge2 ×100"), standIn)
+        let real = try caption("xsum")
+        XCTAssertTrue(real.contains("XSum (user JSON Lines"), real)
+        XCTAssertFalse(real.contains("derived"), real)
+    }
 }
