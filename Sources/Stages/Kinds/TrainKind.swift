@@ -99,7 +99,7 @@ public struct TrainKind: StageKind {
             if context.isCancelled() { try checkpoint(); throw StageCancelled() }
             guard let batch = stream.next() else { throw StageFailure("the training data stream ended") }
             let report: LossReport
-            do { report = try trainer.train(ModelBatch(batch)) } catch let e as Trainer.NonFiniteLoss {
+            do { report = try trainer.train(ModelBatch(batch)) } catch let e as NonFiniteLoss {
                 throw StageFailure("\(e) — last good state is in \(resume.lastPathComponent) if one was saved")
             }
             losses.append(report.task)
