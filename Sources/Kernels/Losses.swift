@@ -4,11 +4,12 @@ import Foundation
 /// (so a caller can weight several losses without another pass).
 public enum Losses {
     /// Softmax cross-entropy. targets[t] < 0 means "ignore this row" (padding, unlabeled positions).
-    /// `rowMask` optionally hides logits (e.g. padded span positions) with −∞ before the softmax.
+    /// `smoothing` ε > 0 is label smoothing (Szegedy et al. 2016): the target distribution is
+    /// (1 − ε)·onehot + ε/C, so the loss adds ε·mean_j(−log p_j) and the gradient is p − target.
     @discardableResult
     public static func crossEntropy(dlogits: UnsafeMutablePointer<Float>?, logits: UnsafePointer<Float>,
                                     targets: UnsafePointer<Int32>, rows: Int, classes: Int,
-                                    scale: Float = 1, probs: UnsafeMutablePointer<Float>) -> Float {
+                                    scale: Float = 1, smoothing: Float = 0, probs: UnsafeMutablePointer<Float>) -> Float {
         Softmax.forward(probs: probs, logits: logits, rows: rows, cols: classes)
         var count = 0
         for t in 0..<rows where targets[t] >= 0 { count += 1 }
@@ -20,11 +21,18 @@ public enum Losses {
             let p = probs + t * classes
             if y < 0 { continue }
             precondition(y < classes, "target \(y) out of range for \(classes) classes")
-            loss -= Double(logf(max(p[y], 1e-30)))
+            let nll = -Double(logf(max(p[y], 1e-30)))
+            if smoothing > 0 {
+                var uniform: Double = 0
+                for j in 0..<classes { uniform -= Double(logf(max(p[j], 1e-30))) }
+                loss += (1 - Double(smoothing)) * nll + Double(smoothing) * uniform / Double(classes)
+            } else {
+                loss += nll
+            }
             if let dlogits {
-                let d = dlogits + t * classes
-                for j in 0..<classes { d[j] += g * p[j] }
-                d[y] -= g
+                let d = dlogits + t * classes, spread = g * smoothing / Float(classes)
+                for j in 0..<classes { d[j] += g * p[j] - spread }
+                d[y] -= g * (1 - smoothing)
             }
         }
         return Float(loss / Double(count))

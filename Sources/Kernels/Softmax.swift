@@ -25,4 +25,17 @@ public enum Softmax {
         for j in 0..<cols { dot += probs[j] * dprobs[j] }
         for j in 0..<cols { dlogits[j] += probs[j] * (dprobs[j] - dot) }
     }
+
+    /// In place: x[t, :] ← log softmax(x[t, :]) (beam search scores).
+    public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for t in 0..<rows {
+            let z = x + t * cols
+            var mx = -Float.infinity
+            for j in 0..<cols { mx = max(mx, z[j]) }
+            var sum: Float = 0
+            for j in 0..<cols { sum += expf(z[j] - mx) }
+            let lse = mx + logf(sum)
+            for j in 0..<cols { z[j] -= lse }
+        }
+    }
 }

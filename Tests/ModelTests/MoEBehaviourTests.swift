@@ -27,7 +27,7 @@ final class MoEBehaviourTests: XCTestCase {
             a.dropout = 0; b.dropout = 0
             let ma = Transformer(config: a, maxBatch: 2, maxLength: 8, seed: 5)
             let mb = Transformer(config: b, maxBatch: 2, maxLength: 8, seed: 5)
-            Tiny.amplifyHypernet(ma); Tiny.amplifyHypernet(mb)
+            Tiny.amplifyHypernet(ma.params); Tiny.amplifyHypernet(mb.params)
             let batch = Tiny.batch(for: a)
             let ra = ma.forward(batch, training: true), rb = mb.forward(batch, training: true)
             XCTAssertEqual(ra.task, rb.task, accuracy: 1e-5 * abs(ra.task), "\(variant) loss")
@@ -92,7 +92,7 @@ final class MoEBehaviourTests: XCTestCase {
         c.moe!.capacityFactor = 0.25   // C = ceil(0.25·6/4) = 1 token per expert per sequence
         c.dropout = 0
         let m = Transformer(config: c, maxBatch: 2, maxLength: 8, seed: 3)
-        Tiny.amplifyHypernet(m)
+        Tiny.amplifyHypernet(m.params)
         let batch = Tiny.batch(for: c)
         m.forward(batch, training: false)
         let loads = m.expertLoads[0]

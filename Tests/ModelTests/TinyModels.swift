@@ -53,19 +53,19 @@ enum Tiny {
 
     /// Scale hypernetwork tensors up so the HyperExpert path carries gradients far above float32 noise
     /// (at the paper's hyperfanin init the generated weights are ~1e-5 and their gradients ~1e-10).
-    static func amplifyHypernet(_ model: Transformer, std: Float = 0.05, seed: UInt64 = 3) {
+    static func amplifyHypernet(_ params: ParameterSet, std: Float = 0.05, seed: UInt64 = 3) {
         var rng = Rng(seed: seed)
-        for ref in model.params.refs where ref.name.hasPrefix("hypernet.") && ref.name.contains("weight") {
-            let p = model.params.value(ref)
+        for ref in params.refs where (ref.name.hasPrefix("hypernet.") || ref.name.contains(".hypernet.")) && ref.name.contains("weight") {
+            let p = params.value(ref)
             for i in 0..<ref.count { p[i] = rng.normal() * std }
         }
     }
 
     /// The noisy gate starts at zero (paper); give it weights so the gradient check sees non-trivial gates.
-    static func randomizeRouters(_ model: Transformer, std: Float = 0.3, seed: UInt64 = 4) {
+    static func randomizeRouters(_ params: ParameterSet, std: Float = 0.3, seed: UInt64 = 4) {
         var rng = Rng(seed: seed)
-        for ref in model.params.refs where ref.name.hasSuffix(".gate") || ref.name.hasSuffix(".noise") {
-            let p = model.params.value(ref)
+        for ref in params.refs where ref.name.hasSuffix(".gate") || ref.name.hasSuffix(".noise") {
+            let p = params.value(ref)
             for i in 0..<ref.count { p[i] = rng.normal() * std }
         }
     }

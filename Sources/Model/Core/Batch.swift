@@ -31,3 +31,14 @@ public struct LossReport: Sendable, Equatable {
     public var zLoss: Float
     public var total: Float { task + balance + zLoss }
 }
+
+extension LossReport {
+    /// Adds the MoE layers' balance and z-losses, each weighted by its coefficient and averaged over layers.
+    mutating func addAuxiliary(_ layers: [MoELayer], config: MoEConfig?, scale: Float) {
+        guard let config else { return }
+        for layer in layers {
+            balance += config.balanceCoef * scale * layer.balanceLoss
+            zLoss += config.zLossCoef * scale * layer.zLoss
+        }
+    }
+}

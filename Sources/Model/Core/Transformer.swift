@@ -7,15 +7,8 @@ public final class Transformer {
     public let config: ModelConfig
     public let params = ParameterSet()
     public let maxBatch: Int, maxLength: Int
-    let embeddings: Embeddings
-    let blocks: [Block]
-    let finalNorm: Norm?
+    let stack: EncoderStack
     let head: Head
-    let hypernet: HyperNetwork?
-    let conv: ConvExpertEmbedding?
-    /// hidden[i] is the input of block i; hidden[layers] the stack output (before the final norm).
-    let hidden: [FloatBuffer]
-    let normed: FloatBuffer, dA: FloatBuffer, dB: FloatBuffer
     let ids: UnsafeMutablePointer<Int32>, types: UnsafeMutablePointer<Int32>
     let mask: FloatBuffer
     /// Dropout and router-jitter randomness; saved in checkpoints.
@@ -26,23 +19,8 @@ public final class Transformer {
         precondition(maxLength <= c.maxPositions, "maxLength \(maxLength) exceeds maxPositions \(c.maxPositions)")
         config = c; self.maxBatch = maxBatch; self.maxLength = maxLength
         let T = maxBatch * maxLength
-        embeddings = Embeddings(config: c, maxTokens: T, params: params)
-        let moeBlocks = (0..<c.layers).filter { c.isMoE(block: $0) }
-        let variant = c.variant
-        if variant.hasHyperExpert {
-            let input = variant == .hypermoeHidden ? c.width : c.moe!.hyper.hypernetInput
-            hypernet = HyperNetwork("hypernet", inputDim: input, config: c, params: params)
-        } else { hypernet = nil }
-        conv = variant == .hypermoeWeights ? ConvExpertEmbedding("expert_conv", config: c, blocks: moeBlocks, params: params) : nil
-        let (net, convNet, ps) = (hypernet, conv, params)
-        blocks = (0..<c.layers).map {
-            Block(index: $0, config: c, maxBatch: maxBatch, maxLength: maxLength, hypernet: net, conv: convNet, params: ps)
-        }
-        finalNorm = c.preNorm ? Norm("final_norm", kind: c.norm, width: c.width, eps: c.normEps, maxRows: T, params: params) : nil
-        head = Head(config: c, embedding: embeddings.wte, maxBatch: maxBatch, maxLength: maxLength, params: params)
-        hidden = (0...c.layers).map { _ in FloatBuffer(count: T * c.width) }
-        normed = FloatBuffer(count: finalNorm == nil ? 0 : T * c.width)
-        dA = FloatBuffer(count: T * c.width); dB = FloatBuffer(count: T * c.width)
+        stack = EncoderStack(prefix: "", config: c, maxBatch: maxBatch, maxLength: maxLength, params: params)
+        head = Head(config: c, embedding: stack.embeddings.wte, maxBatch: maxBatch, maxLength: maxLength, params: params)
         ids = .allocate(capacity: T); types = .allocate(capacity: T)
         ids.initialize(repeating: 0, count: T); types.initialize(repeating: 0, count: T)
         mask = FloatBuffer(count: T)
@@ -53,7 +31,9 @@ public final class Transformer {
 
     deinit { ids.deallocate(); types.deallocate() }
 
-    var moeLayers: [MoELayer] { blocks.compactMap(\.moe) }
+    var blocks: [Block] { stack.blocks }
+    var hidden: [FloatBuffer] { stack.hidden }
+    var moeLayers: [MoELayer] { stack.moeLayers }
 
     /// Forward pass; with `training` it also runs the backward, leaving gradients in `params.grads`
     /// (zeroed first). Returns the losses.
@@ -61,7 +41,7 @@ public final class Transformer {
     public func forward(_ batch: ModelBatch, training: Bool, computeGradients: Bool? = nil) -> LossReport {
         precondition(batch.batch <= maxBatch && batch.length <= maxLength, "batch exceeds the preallocated size")
         let backward = computeGradients ?? training
-        let T = batch.batch * batch.length, h = config.width
+        let T = batch.batch * batch.length
         batch.ids.withUnsafeBufferPointer { ids.update(from: $0.baseAddress!, count: T) }
         batch.types.withUnsafeBufferPointer { types.update(from: $0.baseAddress!, count: T) }
         batch.mask.withUnsafeBufferPointer { mask.pointer.update(from: $0.baseAddress!, count: T) }
@@ -69,40 +49,17 @@ public final class Transformer {
             preconditionFailure("token id \(ids[t]) outside vocabulary of \(config.vocabSize)")
         }
         let ctx = StepContext(batch: batch.batch, length: batch.length, mask: UnsafePointer(mask.pointer), training: training)
-        embeddings.forward(out: hidden[0].pointer, ids: ids, types: types, ctx: ctx, params)
-        for (i, block) in blocks.enumerated() {
-            block.forward(out: hidden[i + 1].pointer, x: hidden[i].pointer, ctx: ctx, rng: &rng, params)
-        }
-        var top = UnsafePointer(hidden[config.layers].pointer)
-        if let finalNorm {
-            finalNorm.forward(out: normed.pointer, inp: top, rows: T, params)
-            top = UnsafePointer(normed.pointer)
-        }
+        let top = stack.forward(ids: ids, types: types, ctx: ctx, rng: &rng, params)
         if backward { params.zeroGrads() }
-        let task = head.forward(hidden: top, batch: batch, ctx: ctx, dh: backward ? dA.pointer : nil,
+        let task = head.forward(hidden: top, batch: batch, ctx: ctx, dh: backward ? stack.dTop.pointer : nil,
                                 vocab: config.vocabSize, params)
         let moes = moeLayers
         let scale = moes.isEmpty ? 0 : 1 / Float(moes.count)
         var report = LossReport(task: task, balance: 0, zLoss: 0)
-        if let m = config.moe {
-            for layer in moes {
-                report.balance += m.balanceCoef * scale * layer.balanceLoss
-                report.zLoss += m.zLossCoef * scale * layer.zLoss
-            }
-        }
+        report.addAuxiliary(moes, config: config.moe, scale: scale)
         lastContext = ctx
         guard backward else { return report }
-        var dTop = dA, dNext = dB
-        if let finalNorm {
-            dNext.pointer.update(repeating: 0, count: T * h)
-            finalNorm.backward(dinp: dNext.pointer, dout: dTop.pointer, inp: hidden[config.layers].pointer, rows: T, params)
-            swap(&dTop, &dNext)
-        }
-        for (i, block) in blocks.enumerated().reversed() {
-            block.backward(dx: dNext.pointer, dy: dTop.pointer, x: hidden[i].pointer, ctx: ctx, auxScale: scale, params)
-            swap(&dTop, &dNext)
-        }
-        embeddings.backward(dout: dTop.pointer, ids: ids, types: types, ctx: ctx, params)
+        stack.backward(ids: ids, types: types, ctx: ctx, auxScale: scale, params)
         return report
     }
 

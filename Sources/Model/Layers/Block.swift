@@ -8,56 +8,30 @@ final class Block {
     let preNorm: Bool, width: Int, dropout: Float
     let attention: SelfAttention
     let norm1: Norm, norm2: Norm
-    let dense: DenseFFN?
-    let moe: MoELayer?
+    let ffn: FeedForward
+    var moe: MoELayer? { ffn.moe }
     // activations [T×h]
     let n1, a, amask, r1, n2, f, fmask, r2: FloatBuffer
     // gradient scratch [T×h]
     let g1, g2, g3: FloatBuffer
 
-    init(index: Int, config c: ModelConfig, maxBatch: Int, maxLength: Int, hypernet: HyperNetwork?,
-         conv: ConvExpertEmbedding?, params: ParameterSet) {
+    init(_ prefix: String = "blocks", index: Int, config c: ModelConfig, maxBatch: Int, maxLength: Int,
+         hypernet: HyperNetwork?, conv: ConvExpertEmbedding?, params: ParameterSet) {
         self.index = index; preNorm = c.preNorm; width = c.width; dropout = c.dropout
-        let name = "blocks.\(index)", T = maxBatch * maxLength, h = c.width
+        let name = "\(prefix).\(index)", T = maxBatch * maxLength, h = c.width
         attention = SelfAttention("\(name).attn", config: c, maxBatch: maxBatch, maxLength: maxLength, params: params)
         norm1 = Norm("\(name).norm1", kind: c.norm, width: h, eps: c.normEps, maxRows: T, params: params)
-        if c.isMoE(block: index) {
-            moe = MoELayer("\(name).moe", block: index, config: c, maxBatch: maxBatch, maxLength: maxLength,
-                           hypernet: hypernet, conv: conv, params: params)
-            dense = nil
-        } else {
-            dense = DenseFFN("\(name).ffn", config: c, maxTokens: T, params: params)
-            moe = nil
-        }
+        ffn = FeedForward(name, block: index, config: c, maxBatch: maxBatch, maxLength: maxLength, hypernet: hypernet,
+                          conv: conv, params: params)
         norm2 = Norm("\(name).norm2", kind: c.norm, width: h, eps: c.normEps, maxRows: T, params: params)
         func buf() -> FloatBuffer { FloatBuffer(count: T * h) }
         n1 = buf(); a = buf(); amask = buf(); r1 = buf(); n2 = buf(); f = buf(); fmask = buf(); r2 = buf()
         g1 = buf(); g2 = buf(); g3 = buf()
     }
 
-    private func ffnForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, ctx: StepContext,
-                            rng: inout Rng, _ p: ParameterSet) {
-        if let moe { moe.forward(out: out, x: inp, ctx: ctx, rng: &rng, p) } else {
-            dense!.forward(out: out, inp: inp, rows: ctx.tokens, p)
-        }
-    }
-
-    private func ffnBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                             ctx: StepContext, auxScale: Float, _ p: ParameterSet) {
-        if let moe { moe.backward(dx: dinp, dout: dout, x: inp, ctx: ctx, auxScale: auxScale, p) } else {
-            dense!.backward(dinp: dinp, dout: dout, inp: inp, rows: ctx.tokens, p)
-        }
-    }
-
-    /// In place: x ← x + drop(v); the dropout mask is saved (all ones in eval).
     private func addDropped(_ x: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                             mask: FloatBuffer, count: Int, ctx: StepContext, rng: inout Rng) {
-        if ctx.training && dropout > 0 {
-            Dropout.forward(out: v, mask: mask.pointer, inp: v, count: count, p: dropout, rng: &rng)
-        } else {
-            mask.pointer.update(repeating: 1, count: count)
-        }
-        for i in 0..<count { x[i] += v[i] }
+        ResidualDropout.add(x, v, mask: mask, count: count, p: dropout, training: ctx.training, rng: &rng)
     }
 
     func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, ctx: StepContext, rng: inout Rng,
@@ -69,7 +43,7 @@ final class Block {
             r1.pointer.update(from: x, count: n)
             addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: n2.pointer, inp: r1.pointer, rows: T, p)
-            ffnForward(out: f.pointer, inp: n2.pointer, ctx: ctx, rng: &rng, p)
+            ffn.forward(out: f.pointer, inp: n2.pointer, ctx: ctx, rng: &rng, p)
             out.update(from: r1.pointer, count: n)
             addDropped(out, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
         } else {
@@ -77,7 +51,7 @@ final class Block {
             r1.pointer.update(from: x, count: n)
             addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm1.forward(out: n1.pointer, inp: r1.pointer, rows: T, p)
-            ffnForward(out: f.pointer, inp: n1.pointer, ctx: ctx, rng: &rng, p)
+            ffn.forward(out: f.pointer, inp: n1.pointer, ctx: ctx, rng: &rng, p)
             r2.pointer.update(from: n1.pointer, count: n)
             addDropped(r2.pointer, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: out, inp: r2.pointer, rows: T, p)
@@ -93,7 +67,7 @@ final class Block {
             g1.pointer.update(from: dy, count: n)                       // d r1
             for i in 0..<n { g2[i] = dy[i] * fmask[i] }                 // d f
             g3.pointer.update(repeating: 0, count: n)                   // d n2
-            ffnBackward(dinp: g3.pointer, dout: g2.pointer, inp: n2.pointer, ctx: ctx, auxScale: auxScale, p)
+            ffn.backward(dinp: g3.pointer, dout: g2.pointer, inp: n2.pointer, ctx: ctx, auxScale: auxScale, p)
             norm2.backward(dinp: g1.pointer, dout: g3.pointer, inp: r1.pointer, rows: T, p)
             dx.update(from: g1.pointer, count: n)
             for i in 0..<n { g2[i] = g1[i] * amask[i] }                 // d a
@@ -105,7 +79,7 @@ final class Block {
             norm2.backward(dinp: g1.pointer, dout: dy, inp: r2.pointer, rows: T, p)
             for i in 0..<n { g2[i] = g1[i] * fmask[i] }                 // d f
             // d n1 = d r2 + FFN backward
-            ffnBackward(dinp: g1.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, auxScale: auxScale, p)
+            ffn.backward(dinp: g1.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, auxScale: auxScale, p)
             g3.pointer.update(repeating: 0, count: n)                   // d r1
             norm1.backward(dinp: g3.pointer, dout: g1.pointer, inp: r1.pointer, rows: T, p)
             dx.update(from: g3.pointer, count: n)

@@ -1,18 +1,20 @@
 import Kernels
 
 /// Word + position (+ token type) embeddings, then LayerNorm for post-LN (BERT) models.
+/// A decoder passes the encoder's word table as `sharedWord` (shared input/output embeddings).
 final class Embeddings {
     let wte: ParameterRef, wpe: ParameterRef, wtt: ParameterRef?
     let norm: Norm?
     let width: Int
     let sum: FloatBuffer, dsum: FloatBuffer
 
-    init(config c: ModelConfig, maxTokens: Int, params: ParameterSet) {
+    init(_ name: String = "embeddings", config c: ModelConfig, maxTokens: Int, sharedWord: ParameterRef? = nil,
+         params: ParameterSet) {
         width = c.width
-        wte = params.add("embeddings.word", [c.vocabSize, c.width], .normal(std: c.initStd))
-        wpe = params.add("embeddings.position", [c.maxPositions, c.width], .normal(std: c.initStd))
-        wtt = c.typeVocabSize > 0 ? params.add("embeddings.token_type", [c.typeVocabSize, c.width], .normal(std: c.initStd)) : nil
-        norm = c.preNorm ? nil : Norm("embeddings.norm", kind: c.norm, width: c.width, eps: c.normEps,
+        wte = sharedWord ?? params.add("\(name).word", [c.vocabSize, c.width], .normal(std: c.initStd))
+        wpe = params.add("\(name).position", [c.maxPositions, c.width], .normal(std: c.initStd))
+        wtt = c.typeVocabSize > 0 ? params.add("\(name).token_type", [c.typeVocabSize, c.width], .normal(std: c.initStd)) : nil
+        norm = c.preNorm ? nil : Norm("\(name).norm", kind: c.norm, width: c.width, eps: c.normEps,
                                       maxRows: maxTokens, params: params)
         sum = FloatBuffer(count: norm == nil ? 0 : maxTokens * c.width)
         dsum = FloatBuffer(count: norm == nil ? 0 : maxTokens * c.width)
@@ -36,5 +38,18 @@ final class Embeddings {
         }
         Embedding.backward(dwte: p.grad(wte), dwpe: p.grad(wpe), dwtt: wtt.map { p.grad($0) }, dout: d, ids: ids,
                            types: types, batch: ctx.batch, length: ctx.length, dim: width)
+    }
+
+    /// Incremental decoding: `rows` tokens, all at position `position`, token type 0. Eval only.
+    func forwardStep(out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, position: Int, rows: Int,
+                     _ p: ParameterSet) {
+        let h = width, target = norm == nil ? out : sum.pointer
+        let pos = p.value(wpe) + position * h, type0 = wtt.map { UnsafePointer(p.value($0)) }
+        for r in 0..<rows {
+            let o = target + r * h, e = p.value(wte) + Int(ids[r]) * h
+            for i in 0..<h { o[i] = e[i] + pos[i] }
+            if let type0 { for i in 0..<h { o[i] += type0[i] } }
+        }
+        norm?.forward(out: out, inp: sum.pointer, rows: rows, p)
     }
 }

@@ -12,6 +12,8 @@ final class Head {
     let pooled, dpooled, logits, probs, dlogits: FloatBuffer
     /// Span head: [2][B][L] position logits, their gradient and probabilities.
     let positions, dpositions, positionProbs: FloatBuffer
+    /// ε of label smoothing for the LM head (the seq2seq decoder); 0 elsewhere.
+    var labelSmoothing: Float = 0
     var outputs: Int { Head.outputs(kind) }
 
     /// Width of the head's linear layer (0: the LM head reuses the word embedding).
@@ -126,7 +128,8 @@ final class Head {
             dlogits.pointer.update(repeating: 0, count: T * V)
             let loss = y.withUnsafeBufferPointer {
                 Losses.crossEntropy(dlogits: dh == nil ? nil : dlogits.pointer, logits: logits.pointer,
-                                    targets: $0.baseAddress!, rows: T, classes: V, probs: probs.pointer)
+                                    targets: $0.baseAddress!, rows: T, classes: V, smoothing: labelSmoothing,
+                                    probs: probs.pointer)
             }
             guard let dh else { return loss }
             Blas.sgemm(m: T, n: h, k: V, a: dlogits.pointer, lda: V, b: E, ldb: h, beta: 1, c: dh, ldc: h)

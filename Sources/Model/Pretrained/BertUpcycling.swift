@@ -23,73 +23,98 @@ extension ModelConfig {
     }
 }
 
+/// Copies BERT tensors into an engine parameter set under any name prefix: the encoder-only model, and
+/// both stacks of the BERT2BERT encoder–decoder use it.
+struct BertImporter {
+    let params: ParameterSet
+    let config: ModelConfig
+
+    func put(_ name: String, _ values: [Float], rows: Int? = nil) throws {
+        guard let ref = params.ref(named: name) else { throw BertUpcyclingError(problem: "the model has no tensor \(name)") }
+        let count = rows.map { $0 * ref.shape.dropFirst().reduce(1, *) } ?? values.count
+        guard count == ref.count, values.count >= count else {
+            throw BertUpcyclingError(problem: "\(name): model expects \(ref.shape), checkpoint gives \(values.count) values")
+        }
+        values.withUnsafeBufferPointer { params.value(ref).update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// HF Linear weight [out, in] → engine [in, out].
+    static func transposed(_ p: BertParameter) -> [Float] {
+        let out = p.shape[0], inn = p.shape[1]
+        var t = [Float](repeating: 0, count: out * inn)
+        for o in 0..<out { for i in 0..<inn { t[i * out + o] = p.values[o * inn + i] } }
+        return t
+    }
+
+    func checkShapes(_ w: BertWeights, layers: Int) throws {
+        let c = config
+        guard w.config.hiddenSize == c.width, w.config.intermediateSize == c.ffnWidth,
+              w.config.numHiddenLayers == layers, w.config.vocabSize == c.vocabSize else {
+            throw BertUpcyclingError(problem: "shape mismatch: checkpoint h=\(w.config.hiddenSize) " +
+                "f=\(w.config.intermediateSize) layers=\(w.config.numHiddenLayers) vocab=\(w.config.vocabSize), model " +
+                "h=\(c.width) f=\(c.ffnWidth) layers=\(layers) vocab=\(c.vocabSize)")
+        }
+    }
+
+    /// Word table only when `word` is true (a decoder shares the encoder's).
+    func embeddings(_ w: BertWeights, name: String, positions: Int, word: Bool = true) throws {
+        if word { try put("\(name).word", w.wordEmbeddings.values) }
+        try put("\(name).position", w.positionEmbeddings.values, rows: positions)
+        try put("\(name).token_type", w.tokenTypeEmbeddings.values)
+        try put("\(name).norm.weight", w.embeddingLayerNorm.gamma.values)
+        try put("\(name).norm.bias", w.embeddingLayerNorm.beta.values)
+    }
+
+    /// Self-attention, its norm (`norm1`), the FFN's norm (`norm2`) and the FFN of block `name`; an MoE
+    /// block gets N exact copies of the dense FFN (upcycling). MoE-Share's shared FFN starts as a copy of
+    /// W1 with W2 = 0, so step 0 equals the pretrained model (spec §5).
+    func layer(_ layer: BertLayerWeights, name: String, isMoE: Bool) throws {
+        let h = config.width
+        let q = Self.transposed(layer.query.weight), k = Self.transposed(layer.key.weight)
+        let v = Self.transposed(layer.value.weight)
+        var qkv = [Float](repeating: 0, count: h * 3 * h)
+        for r in 0..<h {
+            for j in 0..<h {
+                qkv[r * 3 * h + j] = q[r * h + j]
+                qkv[r * 3 * h + h + j] = k[r * h + j]
+                qkv[r * 3 * h + 2 * h + j] = v[r * h + j]
+            }
+        }
+        try put("\(name).attn.wqkv", qkv)
+        try put("\(name).attn.bqkv", layer.query.bias.values + layer.key.bias.values + layer.value.bias.values)
+        try put("\(name).attn.wo", Self.transposed(layer.attentionOutput.weight))
+        try put("\(name).attn.bo", layer.attentionOutput.bias.values)
+        try put("\(name).norm1.weight", layer.attentionLayerNorm.gamma.values)
+        try put("\(name).norm1.bias", layer.attentionLayerNorm.beta.values)
+        try put("\(name).norm2.weight", layer.outputLayerNorm.gamma.values)
+        try put("\(name).norm2.bias", layer.outputLayerNorm.beta.values)
+        let w1 = Self.transposed(layer.intermediate.weight), b1 = layer.intermediate.bias.values
+        let w2 = Self.transposed(layer.output.weight), b2 = layer.output.bias.values
+        if isMoE, let m = config.moe {
+            for e in 0..<m.experts {   // upcycling: N exact copies of the dense FFN
+                let p = "\(name).moe.expert.\(e)"
+                try put("\(p).w1", w1); try put("\(p).b1", b1); try put("\(p).w2", w2); try put("\(p).b2", b2)
+            }
+            if m.variant == .moeShare {
+                try put("\(name).moe.share.w1", w1); try put("\(name).moe.share.b1", b1)
+                try put("\(name).moe.share.w2", [Float](repeating: 0, count: w2.count))
+                try put("\(name).moe.share.b2", [Float](repeating: 0, count: b2.count))
+            }
+        } else {
+            try put("\(name).ffn.w1", w1); try put("\(name).ffn.b1", b1)
+            try put("\(name).ffn.w2", w2); try put("\(name).ffn.b2", b2)
+        }
+    }
+}
+
 extension Transformer {
     /// Copies `weights` into this model. Head, routers and HyperMoE parts keep their fresh initialisation.
-    /// MoE-Share's shared FFN starts as a copy of W1 with W2 = 0, so step 0 equals the pretrained model (spec §5).
     public func load(bert w: BertWeights) throws {
-        let c = config, h = c.width, f = c.ffnWidth
-        func fail(_ s: String) -> BertUpcyclingError { BertUpcyclingError(problem: s) }
-        guard w.config.hiddenSize == h, w.config.intermediateSize == f, w.config.numHiddenLayers == c.layers,
-              w.config.vocabSize == c.vocabSize else {
-            throw fail("shape mismatch: checkpoint h=\(w.config.hiddenSize) f=\(w.config.intermediateSize) " +
-                       "layers=\(w.config.numHiddenLayers) vocab=\(w.config.vocabSize), model h=\(h) f=\(f) " +
-                       "layers=\(c.layers) vocab=\(c.vocabSize)")
-        }
-        func put(_ name: String, _ values: [Float], rows: Int? = nil) throws {
-            guard let ref = params.ref(named: name) else { throw fail("the model has no tensor \(name)") }
-            let count = rows.map { $0 * ref.shape.dropFirst().reduce(1, *) } ?? values.count
-            guard count == ref.count, values.count >= count else {
-                throw fail("\(name): model expects \(ref.shape), checkpoint gives \(values.count) values")
-            }
-            values.withUnsafeBufferPointer { params.value(ref).update(from: $0.baseAddress!, count: count) }
-        }
-        /// HF Linear weight [out, in] → engine [in, out].
-        func transposed(_ p: BertParameter) -> [Float] {
-            let out = p.shape[0], inn = p.shape[1]
-            var t = [Float](repeating: 0, count: out * inn)
-            for o in 0..<out { for i in 0..<inn { t[i * out + o] = p.values[o * inn + i] } }
-            return t
-        }
-        try put("embeddings.word", w.wordEmbeddings.values)
-        try put("embeddings.position", w.positionEmbeddings.values, rows: c.maxPositions)
-        try put("embeddings.token_type", w.tokenTypeEmbeddings.values)
-        try put("embeddings.norm.weight", w.embeddingLayerNorm.gamma.values)
-        try put("embeddings.norm.bias", w.embeddingLayerNorm.beta.values)
+        let importer = BertImporter(params: params, config: config)
+        try importer.checkShapes(w, layers: config.layers)
+        try importer.embeddings(w, name: "embeddings", positions: config.maxPositions)
         for (i, layer) in w.layers.enumerated() {
-            let name = "blocks.\(i)"
-            let q = transposed(layer.query.weight), k = transposed(layer.key.weight), v = transposed(layer.value.weight)
-            var qkv = [Float](repeating: 0, count: h * 3 * h)
-            for r in 0..<h {
-                for j in 0..<h {
-                    qkv[r * 3 * h + j] = q[r * h + j]
-                    qkv[r * 3 * h + h + j] = k[r * h + j]
-                    qkv[r * 3 * h + 2 * h + j] = v[r * h + j]
-                }
-            }
-            try put("\(name).attn.wqkv", qkv)
-            try put("\(name).attn.bqkv", layer.query.bias.values + layer.key.bias.values + layer.value.bias.values)
-            try put("\(name).attn.wo", transposed(layer.attentionOutput.weight))
-            try put("\(name).attn.bo", layer.attentionOutput.bias.values)
-            try put("\(name).norm1.weight", layer.attentionLayerNorm.gamma.values)
-            try put("\(name).norm1.bias", layer.attentionLayerNorm.beta.values)
-            try put("\(name).norm2.weight", layer.outputLayerNorm.gamma.values)
-            try put("\(name).norm2.bias", layer.outputLayerNorm.beta.values)
-            let w1 = transposed(layer.intermediate.weight), b1 = layer.intermediate.bias.values
-            let w2 = transposed(layer.output.weight), b2 = layer.output.bias.values
-            if c.isMoE(block: i), let m = c.moe {
-                for e in 0..<m.experts {   // upcycling: N exact copies of the dense FFN
-                    let p = "\(name).moe.expert.\(e)"
-                    try put("\(p).w1", w1); try put("\(p).b1", b1); try put("\(p).w2", w2); try put("\(p).b2", b2)
-                }
-                if m.variant == .moeShare {
-                    try put("\(name).moe.share.w1", w1); try put("\(name).moe.share.b1", b1)
-                    try put("\(name).moe.share.w2", [Float](repeating: 0, count: w2.count))
-                    try put("\(name).moe.share.b2", [Float](repeating: 0, count: b2.count))
-                }
-            } else {
-                try put("\(name).ffn.w1", w1); try put("\(name).ffn.b1", b1)
-                try put("\(name).ffn.w2", w2); try put("\(name).ffn.b2", b2)
-            }
+            try importer.layer(layer, name: "blocks.\(i)", isMoE: config.isMoE(block: i))
         }
     }
 

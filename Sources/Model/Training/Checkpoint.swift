@@ -13,7 +13,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 }
 
 extension Trainer {
-    public static let checkpointFormat = "hmpipe-checkpoint-1"
+    public static var checkpointFormat: String { "hmpipe-checkpoint-1" }
 
     public func save(to url: URL, state: [String: [Int64]] = [:]) throws {
         let p = model.params
@@ -27,7 +27,7 @@ extension Trainer {
         tensors.append(.init(name: "state/step", shape: [1], int64s: [Int64(step)]))
         tensors.append(.init(name: "state/rng", shape: [4], int64s: model.rng.words.map { Int64(bitPattern: $0) }))
         for (key, values) in state { tensors.append(.init(name: "state/user/\(key)", shape: [values.count], int64s: values)) }
-        let config = try ModelConfig.canonicalJSON(model.config)
+        let config = try canonicalJSON(model.config)
         try SafeTensors.write(tensors, metadata: ["format": Self.checkpointFormat, "config": config], to: url)
     }
 
@@ -68,8 +68,8 @@ extension Trainer {
     }
 }
 
-extension Transformer {
-    public static let weightsFormat = "hmpipe-weights-1"
+extension TrainableModel {
+    public static var weightsFormat: String { "hmpipe-weights-1" }
 
     /// Weights only (what a finished training stage hands to evaluation), with the config in the metadata.
     public func saveWeights(to url: URL) throws {
@@ -77,17 +77,17 @@ extension Transformer {
             SafeTensors.Tensor(name: ref.name, shape: ref.shape,
                                floats: Array(UnsafeBufferPointer(start: params.value(ref), count: ref.count)))
         }
-        let config = try ModelConfig.canonicalJSON(self.config)
+        let config = try canonicalJSON(self.config)
         try SafeTensors.write(tensors, metadata: ["format": Self.weightsFormat, "config": config], to: url)
     }
 
     /// The model config stored in a weights file or checkpoint.
-    public static func config(ofFile url: URL) throws -> ModelConfig {
+    public static func config(ofFile url: URL) throws -> Config {
         let file = try SafeTensors.read(contentsOf: url)
         guard let json = file.metadata?["config"] else {
             throw CheckpointError(file: url.path, problem: "no model config in the metadata")
         }
-        return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        return try JSONDecoder().decode(Config.self, from: Data(json.utf8))
     }
 
     /// Loads a weights file written by `saveWeights`; every tensor must match by name and shape.
@@ -108,12 +108,10 @@ extension Transformer {
     }
 }
 
-extension ModelConfig {
-    /// Sorted keys: the bytes of a checkpoint must not depend on the process's dictionary hash seed
-    /// (artifacts are content-addressed, and resumed runs are compared byte for byte).
-    static func canonicalJSON(_ c: ModelConfig) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: try e.encode(c), as: UTF8.self)
-    }
+/// Sorted keys: the bytes of a checkpoint must not depend on the process's dictionary hash seed
+/// (artifacts are content-addressed, and resumed runs are compared byte for byte).
+func canonicalJSON<C: Encodable>(_ c: C) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return String(decoding: try e.encode(c), as: UTF8.self)
 }

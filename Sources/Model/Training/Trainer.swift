@@ -3,8 +3,29 @@ import Kernels
 
 /// One optimisation run over a model: forward + backward, global-norm clipping, AdamW with linear warm-up
 /// and decay. Everything that determines the next step (weights, moments, step, RNG) is checkpointed.
-public final class Trainer {
-    public let model: Transformer
+/// What a `Trainer` needs of a model: its parameter arena, its RNG (checkpointed), a config (stored in
+/// weights and checkpoints) and a forward that, when training, leaves gradients in `params.grads`.
+public protocol TrainableModel: AnyObject {
+    associatedtype Batch
+    associatedtype Config: Codable & Equatable
+    var config: Config { get }
+    var params: ParameterSet { get }
+    var rng: Rng { get set }
+    func forward(_ batch: Batch, training: Bool, computeGradients: Bool?) -> LossReport
+}
+
+extension Transformer: TrainableModel {}
+
+public struct NonFiniteLoss: Error, CustomStringConvertible {
+    public let step: Int, loss: LossReport
+    public var description: String {
+        "training diverged at step \(step): loss task=\(loss.task) balance=\(loss.balance) z=\(loss.zLoss) is not finite " +
+        "(weights left as of the previous step; lower the learning rate)"
+    }
+}
+
+public final class Trainer<Model: TrainableModel> {
+    public let model: Model
     public var schedule: LearningRateSchedule
     public var adam: AdamW.Hyper
     public var clipNorm: Float
@@ -12,22 +33,14 @@ public final class Trainer {
     public internal(set) var step = 0
     public private(set) var lastGradNorm: Float = 0
 
-    public init(model: Transformer, schedule: LearningRateSchedule, adam: AdamW.Hyper = .init(), clipNorm: Float = 1) {
+    public init(model: Model, schedule: LearningRateSchedule, adam: AdamW.Hyper = .init(), clipNorm: Float = 1) {
         self.model = model; self.schedule = schedule; self.adam = adam; self.clipNorm = clipNorm
-    }
-
-    public struct NonFiniteLoss: Error, CustomStringConvertible {
-        public let step: Int, loss: LossReport
-        public var description: String {
-            "training diverged at step \(step): loss task=\(loss.task) balance=\(loss.balance) z=\(loss.zLoss) is not finite " +
-            "(weights left as of the previous step; lower the learning rate)"
-        }
     }
 
     /// One training step. Throws (leaving weights untouched) when the loss is NaN/∞.
     @discardableResult
-    public func train(_ batch: ModelBatch) throws -> LossReport {
-        let report = model.forward(batch, training: true)
+    public func train(_ batch: Model.Batch) throws -> LossReport {
+        let report = model.forward(batch, training: true, computeGradients: nil)
         guard report.total.isFinite else { throw NonFiniteLoss(step: step, loss: report) }
         let p = model.params
         lastGradNorm = AdamW.clipGlobalNorm(grads: p.grads.pointer, count: p.total, maxNorm: clipNorm)
@@ -42,5 +55,5 @@ public final class Trainer {
     }
 
     /// Forward only, no dropout or jitter.
-    public func evaluate(_ batch: ModelBatch) -> LossReport { model.forward(batch, training: false) }
+    public func evaluate(_ batch: Model.Batch) -> LossReport { model.forward(batch, training: false, computeGradients: nil) }
 }

@@ -70,7 +70,7 @@ struct TrainingLoop {
             if context.isCancelled() { try checkpoint(); throw StageCancelled() }
             guard let batch = stream.next() else { throw StageFailure("the training data stream ended") }
             let report: LossReport
-            do { report = try step(batch) } catch let e as Trainer.NonFiniteLoss {
+            do { report = try step(batch) } catch let e as NonFiniteLoss {
                 throw StageFailure("\(e) — last good state is in \(resume.lastPathComponent) if one was saved")
             }
             losses.append(report.task)
