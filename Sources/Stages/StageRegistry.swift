@@ -18,6 +18,8 @@ public struct StageRegistry: Sendable {
             PrepareKind(),
             TrainKind(),
             EvaluateKind(),
+            TrainSeq2SeqKind(),
+            EvaluateSeq2SeqKind(),
             VocabKind(),
         ])
     }

@@ -1,0 +1,83 @@
+import Data
+import Foundation
+import Formats
+import Kernels
+import Model
+
+/// `train-seq2seq`: an encoder–decoder (MoE variants in both stacks) trained on a prepared
+/// sequence-to-sequence task with teacher forcing and label smoothing. `backbone: minilm` warm-starts
+/// encoder and decoder from the pinned MiniLM (BERT2BERT; fresh cross-attention, FFNs upcycled into the
+/// experts); `scratch` builds both stacks from `width`/`layers`/`heads` and `decoder_layers`.
+/// Inputs: `train` (pair shard), `task`, and for `minilm` `backbone_config`, `backbone_weights`.
+/// Outputs `model.safetensors.zst` (weights + config) and `train.json`; resumable exactly as `train`.
+public struct TrainSeq2SeqKind: StageKind {
+    public let name = "train-seq2seq"
+    public let version = "1"
+    public init() {}
+
+    struct Params: Decodable {
+        var labelSmoothing: Float?
+        var decoderLayers: Int?
+        /// Decoder positions; generation cannot run longer than this. Default: the task's target length.
+        var maxTargetPositions: Int?
+    }
+
+    public func validate(parameters: JSONValue) throws {
+        try TrainKind().validate(parameters: parameters)   // the shared optimiser and model parameters
+        let p = try StageParameters.decode(Params.self, from: parameters)
+        if let s = p.labelSmoothing, !(0..<1).contains(s) { throw StageParameterError(path: "label_smoothing", "must be in [0, 1)") }
+        if let d = p.decoderLayers, d < 1 { throw StageParameterError(path: "decoder_layers", "must be positive") }
+        if let t = p.maxTargetPositions, t < 4 { throw StageParameterError(path: "max_target_positions", "must be at least 4") }
+    }
+
+    public func outputs(parameters: JSONValue) throws -> [String] { ["model.safetensors.zst", "train.json"] }
+
+    struct Summary: Encodable {
+        var steps: Int
+        var losses: [Float]
+        var seconds: Double
+        var tokensPerSecond: Double
+        var samplesPerSecond: Double
+        var parameters: Int
+        var expertLoads: [[Float]]
+        var config: Seq2SeqConfig
+    }
+
+    public func run(_ context: StageContext) throws {
+        let t = try StageParameters.decode(TrainKind.Params.self, from: context.parameters)
+        let m = try StageParameters.decode(ModelParams.self, from: context.parameters)
+        let p = try StageParameters.decode(Params.self, from: context.parameters)
+        Blas.setThreads(context.threads)
+        let task = try TaskInfo.load(try StageParameters.input(context, "task"))
+        guard task.head == .seq2seq, let maxTarget = task.maxTargetLength else {
+            throw StageFailure("task \(task.task) is not sequence-to-sequence: train it with the train kind")
+        }
+        let backbone = m.backbone == "minilm"
+            ? (config: try StageParameters.input(context, "backbone_config"),
+               weights: try StageParameters.input(context, "backbone_weights"))
+            : nil
+        let (encoder, bert) = try m.build(task: task, backbone: backbone)
+        let config = Seq2SeqConfig(model: encoder, decoderLayers: p.decoderLayers ?? encoder.layers,
+                                   maxTargetPositions: max(p.maxTargetPositions ?? maxTarget, maxTarget),
+                                   labelSmoothing: p.labelSmoothing ?? 0.1)
+        let model = Seq2SeqTransformer(config: config, maxBatch: t.batchSize, maxSourceLength: task.maxLength,
+                                       maxTargetLength: maxTarget, seed: t.seed)
+        if let bert { try model.load(bert: bert) }
+        let trainer = Trainer(model: model,
+                              schedule: LearningRateSchedule(peak: t.lr, totalSteps: t.steps, warmupFraction: t.warmup ?? 0.1),
+                              adam: AdamW.Hyper(weightDecay: t.weightDecay ?? 0), clipNorm: t.clip ?? 1)
+        let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
+        let plan = ShardReader.Plan(batchSize: t.batchSize, seed: t.seed, shuffle: true, bucketBatches: 20, dropLast: true)
+        let loop = TrainingLoop(steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery)
+        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(Seq2SeqBatch($0)) }
+        try model.saveWeights(to: context.output("model.safetensors.zst"))
+        let summary = Summary(steps: t.steps, losses: run.losses, seconds: run.seconds, tokensPerSecond: run.tokensPerSecond,
+                              samplesPerSecond: run.samplesPerSecond, parameters: model.parameterCount,
+                              expertLoads: model.expertLoads, config: config)
+        let json = JSONEncoder()
+        json.outputFormatting = [.sortedKeys]
+        try json.encode(summary).write(to: context.output("train.json"))
+        run.recordSpeed(context)
+        context.metric("parameters", Double(model.parameterCount))
+    }
+}
