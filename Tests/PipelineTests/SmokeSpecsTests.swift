@@ -36,6 +36,20 @@ final class SmokeSpecsTests: XCTestCase {
                     XCTAssertTrue(values.allSatisfy(\.isFinite), spec)
                 }
             }
+            // Summarization columns (encoder–decoder, beam search, ROUGE) are filled, not shown as unavailable.
+            let names = columns.compactMap { $0["name"] as? String }
+            let summarization: [String] = spec == "table2.json"
+                ? ["xsum_test.rouge1", "xsum_test.rouge2", "xsum_test.rougeL", "cnndm_test.rouge1", "cnndm_test.rouge2", "cnndm_test.rougeL"]
+                : spec == "figure4.json" ? ["xsum_test.rouge2", "cnndm_test.rouge2"] : []
+            for name in summarization {
+                let i = try XCTUnwrap(names.firstIndex(of: name), "\(spec): no column \(name) in \(names)")
+                XCTAssertNil(columns[i]["unavailable"], "\(spec): \(name)")
+                for row in rows {
+                    let cell = (row["cells"] as? [Any])?[i] as? [String: Any]
+                    let values = try XCTUnwrap(cell?["values"] as? [Double], "\(spec): \(name) unfinished")
+                    XCTAssertTrue(values.allSatisfy { (0...100).contains($0) }, "\(spec): \(name) = \(values)")
+                }
+            }
             if spec != "figure4.json" {   // the paper gives no Figure 4 values in its text
                 XCTAssertFalse((table["paperRows"] as? [Any] ?? []).isEmpty, "\(spec): no paper rows")
             }

@@ -6,17 +6,7 @@ import XCTest
 final class TrainResumeTests: XCTestCase {
     let repo = ReleaseBinary.repo
 
-    func sqlite(_ db: URL, _ sql: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [db.path, sql]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func sqlite(_ db: URL, _ sql: String) throws -> String { try commandOutput("/usr/bin/sqlite3", [db.path, sql]) }
 
     func testKilledTrainingResumesBitIdentically() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else { throw XCTSkip("sqlite3 CLI missing") }

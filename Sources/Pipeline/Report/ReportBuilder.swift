@@ -119,7 +119,7 @@ public struct ReportBuilder {
 
     func caption(_ t: ReportTable, cells: [CellResult], parameters: [String: JSONValue]) -> [String] {
         let scratch = parameters["backbone"]?.stringValue == "scratch"
-        let backbone = scratch ? "a small encoder trained from scratch (wiring check only — not the MiniLM backbone of the default profile)" : layout.backbone
+        let backbone = scratch ? "small models trained from scratch (wiring check only — not the MiniLM backbone of the default profile)" : layout.backbone
         var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""
