@@ -21,6 +21,7 @@ struct BenchGenerationCommand: ParsableCommand {
     @Option(help: "Output tokens per sequence.") var tokens = 60
     @Option(help: "Comma-separated beam widths.") var beams = "1,4"
     @Option(help: "Comma-separated variants.") var variants = "moe,hypermoe"
+    @Flag(help: "Only the cached path (for profiling).") var cachedOnly = false
 
     func run() throws {
         Blas.setThreads(threads)
@@ -31,7 +32,7 @@ struct BenchGenerationCommand: ParsableCommand {
         for name in variants.split(separator: ",").map(String.init) {
             guard let variant = Variant(rawValue: name) else { throw ValidationError("unknown variant '\(name)'") }
             for beam in beams.split(separator: ",").compactMap({ Int($0) }) {
-                for cached in [true, false] {
+                for cached in cachedOnly ? [true] : [true, false] {
                     let r = GenerationBenchmark.run(variant: variant, beam: beam, cached: cached, batch: batch,
                                                     outputTokens: tokens, sgemmGflops: ceiling)
                     speed["\(name)_beam\(beam)_\(cached ? "cached" : "recomputed")"] = r.tokensPerSecond
