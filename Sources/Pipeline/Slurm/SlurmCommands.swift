@@ -34,9 +34,12 @@ public struct SlurmCommands: Sendable {
         return SlurmCommands.parseQueue(result.stdout)
     }
 
-    public func cancel(_ jobIds: [String]) throws {
+    /// `scancel`. A plain cancel signals every process of the job at once, so a stage's command may die before
+    /// exec-stage learns it is being stopped (and records `failed` instead of `interrupted`); `batchShellOnly`
+    /// sends SIGTERM to the job script alone, which passes it on to exec-stage for a clean stop.
+    public func cancel(_ jobIds: [String], batchShellOnly: Bool = false) throws {
         guard !jobIds.isEmpty else { return }
-        try run("scancel", jobIds).check("scancel")
+        try run("scancel", (batchShellOnly ? ["--batch", "--signal=TERM"] : []) + jobIds).check("scancel")
     }
 
     /// `--parsable` prints `ID` or `ID;CLUSTER`.

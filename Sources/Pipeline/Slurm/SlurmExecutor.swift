@@ -137,14 +137,26 @@ public struct SlurmExecutor: Executor {
         return .outcome(.failed("slurm job \(jobId) ended (\(state)) without writing its exit file; output \(script.outputFile(jobId: jobId).path)"))
     }
 
-    /// Ctrl-C answered "cancel": scancel, then wait (bounded) for the script to record the interruption.
+    /// Ctrl-C answered "cancel": SIGTERM to the job script (exec-stage stops the stage cleanly and it is recorded
+    /// `interrupted`; training checkpoints), then a plain scancel if no verdict appears within 30 s.
     private func cancel(_ jobId: String, script: SlurmJobScript, _ env: ExecutionEnvironment) throws -> Verdict {
-        try commands.cancel([jobId])
-        let deadline = Date().addingTimeInterval(30)
-        while script.exitStatus(jobId: jobId) == nil && Date() < deadline {
-            if case .state(let s) = tracker.hint(jobId), !s.isLive { break }
-            Thread.sleep(forTimeInterval: 0.5)
+        func ended(within seconds: TimeInterval) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if script.exitStatus(jobId: jobId) != nil { return true }
+                if case .state(let s) = tracker.hint(jobId), !s.isLive { return true }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            return false
         }
+        // A job still waiting in the queue has no script running yet: only a plain scancel removes it.
+        if case .state(let s) = tracker.hint(jobId, maxAge: 0), s.name == "RUNNING" {
+            try commands.cancel([jobId], batchShellOnly: true)
+            if !ended(within: 30) { try commands.cancel([jobId]) }
+        } else {
+            try commands.cancel([jobId])
+        }
+        _ = ended(within: 30)
         try env.state.concludeSlurmJob(jobId, key: script.key, outcome: "cancelled after Ctrl-C", runId: env.runId)
         return .outcome(.interrupted)
     }
