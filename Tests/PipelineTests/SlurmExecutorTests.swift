@@ -137,6 +137,30 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertTrue(try p.state().allStages().allSatisfy { $0.status == .done })
     }
 
+    /// Item 5: a job killed at its time limit (a profile's `resources`, 1 minute) is resubmitted in the same run
+    /// and continues from the stage's checkpoint folder. A command stage stands in for training here (its
+    /// checkpoint is a step counter in HM_CKPT; real training resumes the same way, see the scancel test): a real
+    /// TIMEOUT is the point, and Slurm enforces limits only in whole minutes. Slow: ~2.5 minutes.
+    func testTimeLimitedJobIsResubmittedAndResumesFromItsCheckpoint() throws {
+        let p = try TestProject()
+        let steps = 150   // one second each: longer than the 1-minute limit plus Slurm's up to ~30 s lag
+        let command = "n=0; if [ -f $HM_CKPT/n ]; then n=$(cat $HM_CKPT/n); echo $n >> \(p.counts.path)/resumed-at; fi; "
+            + "while [ $n -lt \(steps) ]; do sleep 1; n=$((n+1)); echo $n > $HM_CKPT/n.tmp; mv $HM_CKPT/n.tmp $HM_CKPT/n; done; "
+            + "echo $n > $HM_OUT/o"
+        let spec = try p.spec(pipeline: #"{"name": "p", "stages": {"long": {"kind": "command", "params": {"command": "\#(command)", "outputs": ["o"]}}}}"#,
+                              experiment: #"{"name": "e", "pipelines": ["../pipelines/p.json"], "profiles": {"smoke": {}, "paper": {}, "default": {"resources": {"long": {"time_minutes": 1}}}}}"#)
+        let (code, log) = try ReleaseBinary.run(["run", spec.path, "--executor", "slurm", "--workspace", p.workspace.path])
+        XCTAssertEqual(code, 0, log)
+        XCTAssertTrue(log.contains("ended TIMEOUT; submitting it again"), log)
+        let resumedAt = ((try? String(contentsOf: p.counts.appendingPathComponent("resumed-at"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap { Int($0) }
+        XCTAssertFalse(resumedAt.isEmpty, "the resubmitted job started over instead of resuming")
+        XCTAssertTrue(resumedAt.allSatisfy { $0 >= 50 && $0 < steps }, "resumed at \(resumedAt)")
+        let state = try p.state()
+        XCTAssertEqual(try state.allStages().map(\.status), [.done])
+        XCTAssertEqual(try state.events().filter { $0.kind == "submitted" }.count, 1 + resumedAt.count)
+    }
+
     // MARK: helpers
 
     private func temporaryDirectory(_ prefix: String) throws -> URL {
