@@ -48,6 +48,9 @@ struct RunCommand: ParsableCommand {
         if executor == .local && (partition != nil || !slurmOptions.isEmpty || detach || onInterrupt != nil) {
             throw ValidationError("--partition, --slurm-opt, --detach and --on-interrupt need --executor slurm")
         }
+        for option in slurmOptions {
+            do { _ = try SlurmOptions.sbatchArgument(option) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {
@@ -77,9 +80,10 @@ struct RunCommand: ParsableCommand {
         for failure in summary.failed { FileHandle.standardError.write(Data("  failed: \(failure.name): \(failure.message)\n".utf8)) }
         if !summary.submitted.isEmpty {
             let jobs = summary.submitted.map { "\($0.name) (job \($0.jobId))" }.joined(separator: ", ")
+            let waiting = summary.waiting.isEmpty ? "" : "\(summary.waiting.count) stage(s) wait for them; "
             FileHandle.standardError.write(Data("""
                   still running on Slurm: \(jobs)
-                  \(summary.waiting.count) stage(s) wait for them; run the same command again to follow the jobs and submit the rest\n
+                  \(waiting)run the same command again to follow the jobs\(waiting.isEmpty ? "" : " and submit the rest")\n
                 """.utf8))
         }
         if summary.interrupted { throw ExitCode(130) }
