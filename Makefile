@@ -7,6 +7,13 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/hmpipe
 PROFILE ?= default
 APT_PACKAGES := libopenblas-dev libzstd-dev libsqlite3-dev pkg-config
+# Debian's OpenBLAS 0.3.21 does not recognise newer Xeons and falls back to generic SSE3 kernels (~9× slower
+# sgemm). `hmpipe` re-executes itself with the right core type (Kernels/BlasCore.swift); the in-process test
+# runner cannot, so it gets the same choice here: the best family the CPU flags support.
+OPENBLAS_CORETYPE ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
+	if echo "$$f" | grep -qw avx512bw && echo "$$f" | grep -qw avx512vl; then echo SkylakeX; \
+	elif echo "$$f" | grep -qw avx2; then echo Haswell; fi)
+export OPENBLAS_CORETYPE
 
 .PHONY: setup build test fetch-test-data bench run results clean
 
@@ -40,6 +47,7 @@ bench: build
 	$(BIN) bench | tee .bench-engine.jsonl
 	$(BIN) bench-data --train-tokens-per-second $$(grep '"variant":"moe"' .bench-engine.jsonl | sed 's/.*"trainTokensPerSecond":\([0-9.]*\).*/\1/')
 	$(BIN) bench-pipeline
+	$(BIN) bench-generation
 
 run: build
 	$(BIN) run experiments/table3.json --profile $(PROFILE)

@@ -13,11 +13,15 @@ public enum StageOutcome: Sendable, Equatable {
     case inputInvalid(producer: String)
     case failed(String)
     case interrupted
+    /// Handed to a cluster job that is still queued or running, and this run does not wait for it (`--detach`,
+    /// or Ctrl-C answered "leave them running"); a later `hmpipe run` attaches to the job.
+    case submitted(jobId: String)
 }
 
 /// Runs stages. The scheduler decides *what* and *when*; an executor decides *where*. The local executor runs
-/// built-in kinds in-process (on the scheduler's worker thread) and `command` kinds as child processes; a
-/// Slurm executor would submit `hmpipe exec-stage KEY --workspace DIR` and wait for the state row instead.
+/// built-in kinds in-process (on the scheduler's worker thread) and `command` kinds as child processes; the
+/// Slurm executor (`Slurm/SlurmExecutor.swift`) submits `hmpipe exec-stage KEY --workspace DIR` and waits for
+/// the job's exit file and the state row instead.
 ///
 /// `execute` blocks until the stage reaches an outcome and must leave the state store consistent with it.
 public protocol Executor: Sendable {
@@ -35,9 +39,12 @@ public struct ExecutionEnvironment: Sendable {
     public let cancellation: CancellationFlag
     /// Live progress (training step and loss on the TTY line); nil where nobody watches (exec-stage).
     public let progress: ProgressReporter?
+    /// Per stage key, what a cluster job for it requests (from the spec; the local executor ignores it).
+    public let resources: [String: StageResources]
 
     public init(workspace: Workspace, state: StateStore, registry: StageRegistry, runId: String, threads: Int,
-                force: Bool, cancellation: CancellationFlag, progress: ProgressReporter? = nil) {
+                force: Bool, cancellation: CancellationFlag, progress: ProgressReporter? = nil,
+                resources: [String: StageResources] = [:]) {
         self.workspace = workspace
         self.state = state
         self.registry = registry
@@ -46,11 +53,12 @@ public struct ExecutionEnvironment: Sendable {
         self.force = force
         self.cancellation = cancellation
         self.progress = progress
+        self.resources = resources
     }
 
     func with(force: Bool) -> ExecutionEnvironment {
         ExecutionEnvironment(workspace: workspace, state: state, registry: registry, runId: runId, threads: threads,
-                             force: force, cancellation: cancellation, progress: progress)
+                             force: force, cancellation: cancellation, progress: progress, resources: resources)
     }
 }
 

@@ -8,6 +8,8 @@ public struct ExperimentSpec: Sendable {
         public var parameters: [String: JSONValue] = [:]
         public var axes: [String: [JSONValue]] = [:]
         public var exclude: [[String: JSONValue]] = []
+        /// Template stage name → cluster resources under this profile.
+        public var resources: [String: StageResources.Override] = [:]
     }
 
     public let file: URL
@@ -119,6 +121,14 @@ public struct ExperimentSpec: Sendable {
                                         suggestion: Suggest.nearest(axis, in: Array(gridAxes.keys))))
             }
             profile.exclude = exclusions(body["exclude"], at: base + ".exclude", axes: Set(gridAxes.keys))
+            for (stage, resources) in body["resources"]?.objectValue ?? [:] {
+                if seenStages[stage] == nil {
+                    errors.append(SpecError(file: file, path: JSONSchema.append(base + ".resources", key: stage),
+                                            "no stage named '\(stage)' in the referenced pipelines",
+                                            suggestion: Suggest.nearest(stage, in: Array(seenStages.keys))))
+                }
+                profile.resources[stage] = StageResources.Override(json: resources)
+            }
             profiles[name] = profile
         }
         let targets = json["targets"]?.arrayValue?.compactMap(\.stringValue)

@@ -36,6 +36,8 @@ public struct StageTemplate: Sendable {
     public let kind: String
     public let params: JSONValue
     public let inputs: [String: InputSource]
+    /// Cluster resources set on the template (over the kind's defaults).
+    public let resources: StageResources.Override?
     /// The pipeline file and JSON path this came from, for error messages.
     public let file: String
     public var path: String { JSONSchema.append("$.stages", key: name) }
@@ -74,7 +76,8 @@ public struct PipelineTemplate: Sendable {
                 }
             }
             stages[name] = StageTemplate(name: name, kind: body["kind"]!.stringValue!, params: body["params"] ?? .object([:]),
-                                         inputs: inputs, file: file)
+                                         inputs: inputs, resources: body["resources"].map { StageResources.Override(json: $0) },
+                                         file: file)
         }
         if !errors.isEmpty { throw SpecErrors(errors) }
         return PipelineTemplate(file: url, name: json["name"]!.stringValue!, parameters: parameters, stages: stages)

@@ -28,6 +28,9 @@ public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
         return "\(fields[19])@\(bootID)"
     }
 
+    /// The Slurm job this process runs in, if any (recorded with every lease it takes).
+    public static let slurmJob: String? = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].flatMap { $0.isEmpty ? nil : $0 }
+
     static let bootID: String = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "noboot"
 

@@ -34,6 +34,10 @@ public struct RunSummary: Sendable {
     public var failed: [(name: String, message: String)] = []
     /// Not run because an upstream stage failed (or the run stopped first).
     public var skipped: [String] = []
+    /// Left to cluster jobs this run does not wait for (`--detach`): stage name → job id.
+    public var submitted: [(name: String, jobId: String)] = []
+    /// Not submitted yet because they need the output of a submitted stage; a later `hmpipe run` continues.
+    public var waiting: [String] = []
     public var interrupted = false
     public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && !interrupted }
 }

@@ -60,7 +60,8 @@ public final class Runner: @unchecked Sendable {
         var summary = try Scheduler(runner: self, state: state, runId: runId, plan: plan).run()
         summary.planned = plan.toRun
         summary.cached += plan.upToDate
-        let status = summary.interrupted ? "interrupted" : (summary.succeeded ? "done" : "failed")
+        let status = summary.interrupted ? "interrupted"
+            : (!summary.succeeded ? "failed" : (summary.submitted.isEmpty ? "done" : "submitted"))
         try state.finishRun(runId, status: status, executed: summary.executed.count, cached: summary.cached.count,
                             failed: summary.failed.count)
         return summary
@@ -82,7 +83,8 @@ struct Scheduler {
         let (jobs, threads) = runner.options.resolvedParallelism
         let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
                                                    runId: runId, threads: threads, force: false,
-                                                   cancellation: runner.cancellation, progress: runner.progress)
+                                                   cancellation: runner.cancellation, progress: runner.progress,
+                                                   resources: plan.nodes.mapValues(\.resources))
         let lock = NSCondition()
         let book = Book()
         book.pending = Set(plan.toRun.map(\.node.key))
@@ -143,6 +145,11 @@ struct Scheduler {
                             book.pending.remove(key)
                             book.summary.interrupted = true
                             runner.progress.stageFinished(node.name, outcome: "stopped")
+                        case .submitted(let jobId):
+                            book.pending.remove(key)
+                            book.submitted.insert(key)
+                            book.summary.submitted.append((node.name, jobId))
+                            runner.progress.stageFinished(node.name, outcome: "submitted (job \(jobId))")
                         }
                         lock.broadcast()
                         lock.unlock()
@@ -165,7 +172,11 @@ struct Scheduler {
         lock.unlock()
         runner.progress.end()
         if runner.cancellation.isCancelled { book.summary.interrupted = true }
-        book.summary.skipped = plan.order.filter { book.pending.contains($0) || book.blocked.contains($0) }.map { plan.nodes[$0]!.name }
+        // Stages downstream of a submitted job are not skipped: the next `hmpipe run` submits them.
+        let waiting = book.submitted.reduce(into: Set<String>()) { $0.formUnion(dependents(of: $1)) }.subtracting(book.blocked)
+        book.summary.waiting = plan.order.filter { waiting.contains($0) && book.pending.contains($0) }.map { plan.nodes[$0]!.name }
+        book.summary.skipped = plan.order.filter { (book.pending.contains($0) && !waiting.contains($0)) || book.blocked.contains($0) }
+            .map { plan.nodes[$0]!.name }
         return book.summary
     }
 
@@ -178,6 +189,7 @@ struct Scheduler {
         var retryAt: [String: Date] = [:]
         var requeues: [String: Int] = [:]
         var blocked: Set<String> = []
+        var submitted: Set<String> = []
         var summary = RunSummary()
         var stopLaunching = false
     }

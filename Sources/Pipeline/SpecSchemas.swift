@@ -47,7 +47,19 @@ public enum SpecSchemas {
         "description": {"type": "string"},
         "parameters": {"$ref": "#/$defs/values"},
         "axes": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}},
-        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}}
+        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}},
+        "resources": {"type": "object", "additionalProperties": {"$ref": "#/$defs/resources"},
+                      "description": "Template stage name → cluster resources for this profile (over the template's)."}
+      }
+    },
+    "resources": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm); never part of the cache key.",
+      "properties": {
+        "cpus": {"type": "integer", "minimum": 1},
+        "memory_mb": {"type": "integer", "minimum": 1},
+        "time_minutes": {"type": "integer", "minimum": 1}
       }
     }
   }
@@ -98,7 +110,18 @@ public enum SpecSchemas {
         "kind": {"type": "string", "description": "A registered stage kind, e.g. command."},
         "description": {"type": "string"},
         "params": {"type": "object", "description": "Kind parameters; strings interpolate ${parameter}; \"${p}\" alone keeps p's type."},
-        "inputs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/input"}}
+        "inputs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/input"}},
+        "resources": {"$ref": "#/$defs/resources"}
+      }
+    },
+    "resources": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm); never part of the cache key.",
+      "properties": {
+        "cpus": {"type": "integer", "minimum": 1},
+        "memory_mb": {"type": "integer", "minimum": 1},
+        "time_minutes": {"type": "integer", "minimum": 1}
       }
     },
     "input": {

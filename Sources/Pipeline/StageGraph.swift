@@ -139,7 +139,9 @@ public struct StageGraph: Sendable {
                 if nodes[key] == nil {
                     nodes[key] = StageNode(key: key, kind: t.kind, template: name,
                                            name: used.isEmpty ? name : "\(name)[\(Grid.label(used))]",
-                                           params: params, inputs: inputs, outputs: outputs, axes: used)
+                                           params: params, inputs: inputs, outputs: outputs, axes: used,
+                                           resources: StageResources.defaults(kind: t.kind).applying(t.resources)
+                                               .applying(chosen.resources[name]))
                 }
                 keys[name] = key
             }

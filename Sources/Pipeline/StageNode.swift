@@ -13,6 +13,8 @@ public struct StageNode: Sendable {
     public let outputs: [String]
     /// The axis values this node actually depends on (through its parameters or its inputs).
     public let axes: [String: JSONValue]
+    /// What a cluster job for it requests; not part of `key`.
+    public let resources: StageResources
 
     /// Keys of producer stages, sorted and unique.
     public var dependencies: [String] {

@@ -55,6 +55,9 @@ public struct StageRecord: Codable, Sendable, FetchableRecord, PersistableRecord
     public var logPath: String?
     public var error: String?
     public var threads: Int?
+    /// The Slurm job the owner ran in (`SLURM_JOB_ID`), so the Slurm executor can release the lease of a job it
+    /// knows has ended even when the owner's host is another node.
+    public var slurmJob: String?
 
     public var owner: ProcessIdentity? {
         guard let host, let pid, let processStart else { return nil }
@@ -126,4 +129,26 @@ public struct FileHashRecord: Codable, Sendable, FetchableRecord, PersistableRec
     public var mtimeNs: Int64
     public var inode: Int64
     public var sha256: String
+}
+
+/// One `sbatch` submission of a stage by the Slurm executor. `endedAt` nil = in flight as far as hmpipe knows, so a
+/// later `hmpipe run` attaches to it instead of submitting the stage again.
+public struct SlurmJobRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "slurmJob"
+    public var jobId: String
+    public var stageKey: String
+    public var runId: String?
+    public var submittedAt: Double
+    public var endedAt: Double?
+    /// How hmpipe concluded it: `exit 0`, `exit 1`, `vanished (TIMEOUT)`, `cancelled`…
+    public var outcome: String?
+
+    public init(jobId: String, stageKey: String, runId: String?, submittedAt: Double, endedAt: Double? = nil, outcome: String? = nil) {
+        self.jobId = jobId
+        self.stageKey = stageKey
+        self.runId = runId
+        self.submittedAt = submittedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+    }
 }

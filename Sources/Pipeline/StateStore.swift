@@ -123,6 +123,17 @@ public final class StateStore: @unchecked Sendable {
                 t.column("sha256", .text).notNull()
             }
         }
+        m.registerMigration("v2-slurm") { db in
+            try db.alter(table: "stage") { t in t.add(column: "slurmJob", .text) }
+            try db.create(table: "slurmJob") { t in
+                t.primaryKey("jobId", .text)
+                t.column("stageKey", .text).notNull().indexed()
+                t.column("runId", .text)
+                t.column("submittedAt", .double).notNull()
+                t.column("endedAt", .double)
+                t.column("outcome", .text)
+            }
+        }
         return m
     }
 
@@ -227,9 +238,10 @@ public final class StateStore: @unchecked Sendable {
             let now = StateStore.now
             try db.execute(sql: """
                 UPDATE stage SET status = 'running', attempt = ?, runId = ?, host = ?, pid = ?, processStart = ?,
-                  heartbeatAt = ?, startedAt = ?, finishedAt = NULL, exitCode = NULL, error = NULL, threads = ?, logPath = NULL
+                  heartbeatAt = ?, startedAt = ?, finishedAt = NULL, exitCode = NULL, error = NULL, threads = ?, logPath = NULL,
+                  slurmJob = ?
                 WHERE key = ?
-                """, arguments: [attempt, runId, me.host, me.pid, me.start, now, now, threads, key])
+                """, arguments: [attempt, runId, me.host, me.pid, me.start, now, now, threads, ProcessIdentity.slurmJob, key])
             try db.execute(sql: "DELETE FROM metric WHERE stageKey = ?", arguments: [key])
             try db.execute(sql: "DELETE FROM artifact WHERE stageKey = ?", arguments: [key])
             try appendEvent(db, runId: runId, key: key, kind: "claimed", "attempt \(attempt) by \(me)")
@@ -241,6 +253,16 @@ public final class StateStore: @unchecked Sendable {
         if let alive = owner.isAlive() { return alive }
         // Another host (e.g. a cluster node): trust its heartbeat.
         return (heartbeat ?? 0) > StateStore.now - staleAfter
+    }
+
+    /// The live owner of `key`'s lease, if another process holds it (the same test `claim` applies).
+    public func leaseHolder(key: String, staleAfter: TimeInterval = 600) throws -> ProcessIdentity? {
+        let me = ProcessIdentity.current
+        return try writer.read { db in
+            guard let row = try StageRecord.fetchOne(db, key: key), row.status == .running, let owner = row.owner, owner != me,
+                  ownerAlive(owner, heartbeat: row.heartbeatAt, staleAfter: staleAfter) else { return nil }
+            return owner
+        }
     }
 
     public func setLogPath(key: String, path: String) throws {
@@ -314,6 +336,40 @@ public final class StateStore: @unchecked Sendable {
                 keys.append(row.key)
             }
             return keys
+        }
+    }
+
+    // MARK: Slurm jobs
+
+    public func recordSlurmSubmission(_ job: SlurmJobRecord) throws {
+        try writer.write { db in
+            try job.insert(db)
+            try appendEvent(db, runId: job.runId, key: job.stageKey, kind: "submitted", "slurm job \(job.jobId)")
+        }
+    }
+
+    /// Submissions not yet concluded, for the given keys (all keys when nil), oldest first.
+    public func openSlurmJobs(keys: [String]? = nil) throws -> [SlurmJobRecord] {
+        try writer.read { db in
+            let open = try SlurmJobRecord.fetchAll(db, sql: "SELECT * FROM slurmJob WHERE endedAt IS NULL ORDER BY submittedAt")
+            guard let keys else { return open }
+            let wanted = Set(keys)
+            return open.filter { wanted.contains($0.stageKey) }
+        }
+    }
+
+    /// Concludes a submission. If the job's own process still holds `running` on the stage (it was killed before
+    /// it could record anything), the lease is released as `interrupted` so the stage can run again at once.
+    public func concludeSlurmJob(_ jobId: String, key: String, outcome: String, runId: String?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE slurmJob SET endedAt = ?, outcome = ? WHERE jobId = ? AND endedAt IS NULL",
+                           arguments: [StateStore.now, outcome, jobId])
+            try db.execute(sql: """
+                UPDATE stage SET status = 'interrupted', finishedAt = ?, error = ? WHERE key = ? AND status = 'running' AND slurmJob = ?
+                """, arguments: [StateStore.now, "slurm job \(jobId) ended: \(outcome)", key, jobId])
+            if db.changesCount > 0 {
+                try appendEvent(db, runId: runId, key: key, kind: "interrupted", "slurm job \(jobId) ended (\(outcome)) while it held the lease")
+            }
         }
     }
 

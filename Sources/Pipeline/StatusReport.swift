@@ -16,6 +16,9 @@ public struct SpecStatus: Sendable {
     public let cells: [String: State]
     /// Node name → why it is stale / why it failed.
     public let reasons: [String: String]
+    /// Node name → the Slurm job submitted for it that no run has concluded yet (queued, running, or finished
+    /// with its result not collected: the next `hmpipe run` follows it).
+    public let slurmJobs: [String: String]
 
     public func count(_ state: State, cells: Bool = true) -> Int {
         (cells ? Array(self.cells.values) : Array(stages.values)).filter { $0 == state }.count
@@ -26,6 +29,7 @@ public struct SpecStatus: Sendable {
         let artifacts = try state.artifacts(keys: graph.order)
         let previous = try state.specNodes(spec: graph.spec, profile: graph.profile)
         let previousRows = try state.stages(Array(Set(previous.values).subtracting(rows.keys)))
+        let openJobs = Dictionary(try state.openSlurmJobs(keys: graph.order).map { ($0.stageKey, $0.jobId) }) { _, newer in newer }
         var stages: [String: State] = [:]
         var reasons: [String: String] = [:]
         for key in graph.order {
@@ -45,7 +49,9 @@ public struct SpecStatus: Sendable {
             case .running?:
                 stages[key] = row?.owner?.isAlive() == false ? .pending : .running
             default:
-                if let oldKey = previous[node.name], oldKey != key, let old = previousRows[oldKey], old.status == .done {
+                if openJobs[key] != nil {
+                    stages[key] = .running
+                } else if let oldKey = previous[node.name], oldKey != key, let old = previousRows[oldKey], old.status == .done {
                     stages[key] = .stale
                     reasons[node.name] = why(old: old, node: node, graph: graph)
                 } else {
@@ -57,7 +63,9 @@ public struct SpecStatus: Sendable {
         for cell in graph.cells {
             cells[cell.label] = cell.stages.values.compactMap { stages[$0] }.max() ?? .done
         }
-        return SpecStatus(spec: graph.spec, profile: graph.profile, stages: stages, cells: cells, reasons: reasons)
+        let slurmJobs = Dictionary(uniqueKeysWithValues: openJobs.compactMap { key, job in graph.nodes[key].map { ($0.name, job) } })
+        return SpecStatus(spec: graph.spec, profile: graph.profile, stages: stages, cells: cells, reasons: reasons,
+                          slurmJobs: slurmJobs)
     }
 
     /// "params.n changed 3 → 5; input nums changed (numbers was rebuilt)".

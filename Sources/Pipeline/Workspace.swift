@@ -8,6 +8,7 @@ import Foundation
 ///     work/<key>/<attempt>/   private scratch + output folder of one attempt (removed after commit)
 ///     checkpoints/<key>/      resumable stages' checkpoints; survive interruption, removed on success
 ///     logs/<ab>/<key>.<n>.log one log per attempt
+///     slurm/<key>/            Slurm executor: job.sh, <jobid>.out (job stdout/stderr), <jobid>.exit
 ///     tmp/                    temp names for atomic renames
 public struct Workspace: Sendable {
     public let root: URL
@@ -21,9 +22,11 @@ public struct Workspace: Sendable {
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var tmp: URL { root.appendingPathComponent("tmp") }
+    public var slurm: URL { root.appendingPathComponent("slurm") }
 
     public func workDirectory(key: String) -> URL { work.appendingPathComponent(key) }
     public func checkpointDirectory(key: String) -> URL { checkpoints.appendingPathComponent(key) }
+    public func slurmDirectory(key: String) -> URL { slurm.appendingPathComponent(key) }
     public func logFile(key: String, attempt: Int) -> URL {
         logs.appendingPathComponent(String(key.prefix(2))).appendingPathComponent("\(key).\(attempt).log")
     }

@@ -12,11 +12,13 @@ struct ExecStageCommand: ParsableCommand {
     @OptionGroup var workspace: WorkspaceOption
     @Option(name: .long, help: "Threads for the stage (default: all cores).")
     var threads: Int?
+    @Flag(name: .long, help: "Run it even if it is done (what `hmpipe run --force` asks a cluster job to do).")
+    var force = false
 
     func run() throws {
         let cancellation = CancellationFlag()
         SignalTrap.install(cancellation)
-        let outcome = try ExecStage.run(key: key, workspace: workspace.url, threads: threads, cancellation: cancellation)
+        let outcome = try ExecStage.run(key: key, workspace: workspace.url, threads: threads, force: force, cancellation: cancellation)
         print("\(key): \(outcome)")
         switch outcome {
         case .executed, .cached: return

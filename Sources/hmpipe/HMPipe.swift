@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernels
 
 /// The root command. Each subcommand is its own type in its own file (swift-argument-parser style).
 @main
@@ -13,4 +14,10 @@ struct HMPipe: ParsableCommand {
         """,
         subcommands: HMPipe.allSubcommands
     )
+
+    /// Before anything touches BLAS: leave OpenBLAS's generic kernels if it did not recognise the CPU.
+    static func main() {
+        BlasCore.reexecIfGeneric()
+        main(nil)
+    }
 }

@@ -28,6 +28,7 @@ struct StatusCommand: ParsableCommand {
             print("\(graph.spec) [\(profile)]: \(graph.cells.count) cells: \(cells)")
             print("  \(graph.nodes.count) stages: \(stages)")
             for (name, reason) in status.reasons.sorted(by: { $0.key < $1.key }) { print("  \(name): \(reason)") }
+            for (name, job) in status.slurmJobs.sorted(by: { $0.key < $1.key }) { print("  \(name): slurm job \(job) submitted") }
         }
     }
 }

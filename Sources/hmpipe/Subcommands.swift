@@ -11,6 +11,7 @@ extension HMPipe {
         ExecStageCommand.self,
         BenchPipelineCommand.self,
         BenchCommand.self,
+        BenchGenerationCommand.self,
         BenchDataCommand.self,
         EmbedCommand.self,
         FetchCommand.self,

@@ -121,3 +121,20 @@ final class KernelsTests: XCTestCase {
         XCTAssertEqual(d[0], -0.5, accuracy: 1e-6)
     }
 }
+
+final class BlasCoreTests: XCTestCase {
+    func testPreferredCoreFollowsCPUFlags() {
+        let info = "processor\t: 0\nflags\t\t: fpu sse2 avx2 fma avx512f avx512cd avx512bw avx512dq avx512vl\nbugs\t: none\n"
+        XCTAssertEqual(BlasCore.preferredCoreType(cpuFlags: BlasCore.cpuFlags(cpuinfo: info)), "SkylakeX")
+        XCTAssertEqual(BlasCore.preferredCoreType(cpuFlags: ["avx2", "fma", "avx512f"]), "Haswell")
+        XCTAssertNil(BlasCore.preferredCoreType(cpuFlags: ["sse2", "sse3"]))
+        XCTAssertEqual(BlasCore.cpuFlags(cpuinfo: "no flags here"), [])
+    }
+
+    /// Under `make test` OPENBLAS_CORETYPE is set from the CPU flags; OpenBLAS must have honoured it.
+    func testOpenBLASUsesTheRequestedCore() throws {
+        let requested = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? ""
+        try XCTSkipIf(requested.isEmpty, "OPENBLAS_CORETYPE is not set (make test sets it from the CPU flags)")
+        XCTAssertEqual(BlasCore.name.lowercased(), requested.lowercased())
+    }
+}

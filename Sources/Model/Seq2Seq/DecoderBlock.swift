@@ -4,11 +4,12 @@ import Kernels
 /// any MoE variant), each a residual sub-layer (post-LN like BERT, or pre-LN). Tensor names match the
 /// encoder block's (attn, norm1, norm2, ffn/moe) so BERT2BERT loads a BERT layer into it; the cross-attention
 /// and its norm (`cross`, `norm_cross`) are new.
-final class DecoderBlock {
+final class DecoderBlock: StackBlock {
     let index: Int, width: Int
     let selfAttention: SelfAttention
     let cross: CrossAttention
     let ffn: FeedForward
+    var moe: MoELayer? { ffn.moe }
     let attnSub: Residual, crossSub: Residual, ffnSub: Residual
     /// Outputs of the first two sub-layers [T×h] and their gradients.
     let afterAttn, afterCross, dAfterAttn, dAfterCross: FloatBuffer
@@ -29,8 +30,9 @@ final class DecoderBlock {
         afterAttn = buf(); afterCross = buf(); dAfterAttn = buf(); dAfterCross = buf()
     }
 
-    func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, memory: Memory, ctx: StepContext,
+    func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, memory: Memory?, ctx: StepContext,
                  rng: inout Rng, _ p: ParameterSet) {
+        guard let memory else { preconditionFailure("a decoder block needs the encoder memory") }
         let T = ctx.tokens
         selfAttention.forward(out: attnSub.inner.pointer, inp: attnSub.input(x, rows: T, p), ctx: ctx, p)
         attnSub.close(out: afterAttn.pointer, x: x, ctx: ctx, rng: &rng, p)
@@ -42,8 +44,9 @@ final class DecoderBlock {
     }
 
     /// dx is overwritten with ∂L/∂x; ∂L/∂memory is accumulated into dmemory.
-    func backward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, memory: Memory,
-                  dmemory: UnsafeMutablePointer<Float>, ctx: StepContext, auxScale: Float, _ p: ParameterSet) {
+    func backward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, memory: Memory?,
+                  dmemory: UnsafeMutablePointer<Float>?, ctx: StepContext, auxScale: Float, _ p: ParameterSet) {
+        guard let memory, let dmemory else { preconditionFailure("a decoder block needs the encoder memory") }
         let T = ctx.tokens
         var dv = ffnSub.openBackward(dy: dy, rows: T, p)
         ffn.backward(dinp: ffnSub.dInner.pointer, dout: dv, inp: ffnSub.innerInput(afterCross.pointer), ctx: ctx,

@@ -75,9 +75,7 @@ extension Seq2SeqTransformer {
             block.step(out: y.pointer, x: x.pointer, position: t, cache: c, rows: R, rng: &rng, params)
             swap(&x, &y)
         }
-        guard let norm = decoder.finalNorm else { return UnsafePointer(x.pointer) }
-        norm.forward(out: y.pointer, inp: x.pointer, rows: R, params)
-        return UnsafePointer(y.pointer)
+        return decoder.top(x.pointer, rows: R, out: y.pointer, params)
     }
 
     /// The reference path: run the decoder over BOS + every row's whole history; keep each row's last position.

@@ -1,0 +1,52 @@
+import Formats
+
+/// What one stage asks a cluster for: CPUs, memory, wall time. Set per stage template (`"resources"` beside
+/// `"params"`) and per experiment profile (`"resources": {"train": {…}}`, by template stage name), over defaults
+/// per stage kind. Resources never enter cache keys: a longer time limit must not invalidate a result.
+public struct StageResources: Sendable, Equatable {
+    public var cpus: Int
+    public var memoryMB: Int
+    public var timeMinutes: Int
+
+    public init(cpus: Int, memoryMB: Int, timeMinutes: Int) {
+        self.cpus = cpus
+        self.memoryMB = memoryMB
+        self.timeMinutes = timeMinutes
+    }
+
+    /// Training is the only kind that uses more than one core for long; the rest are short and single-threaded
+    /// most of the time. Limits are generous because a job killed at its limit costs more than a queue wait.
+    public static func defaults(kind: String) -> StageResources {
+        switch kind {
+        case "train": return StageResources(cpus: 2, memoryMB: 4096, timeMinutes: 240)
+        case "evaluate": return StageResources(cpus: 1, memoryMB: 2048, timeMinutes: 60)
+        default: return StageResources(cpus: 1, memoryMB: 1024, timeMinutes: 60)
+        }
+    }
+
+    /// A partial `resources` object from a spec (schema-checked: positive integers, known names only).
+    public struct Override: Sendable, Equatable {
+        public var cpus: Int?
+        public var memoryMB: Int?
+        public var timeMinutes: Int?
+
+        public init(cpus: Int? = nil, memoryMB: Int? = nil, timeMinutes: Int? = nil) {
+            self.cpus = cpus
+            self.memoryMB = memoryMB
+            self.timeMinutes = timeMinutes
+        }
+
+        public init(json: JSONValue?) {
+            cpus = (json?["cpus"]?.intValue).map(Int.init)
+            memoryMB = (json?["memory_mb"]?.intValue).map(Int.init)
+            timeMinutes = (json?["time_minutes"]?.intValue).map(Int.init)
+        }
+    }
+
+    /// These resources with every field the override sets replaced.
+    public func applying(_ override: Override?) -> StageResources {
+        guard let override else { return self }
+        return StageResources(cpus: override.cpus ?? cpus, memoryMB: override.memoryMB ?? memoryMB,
+                              timeMinutes: override.timeMinutes ?? timeMinutes)
+    }
+}

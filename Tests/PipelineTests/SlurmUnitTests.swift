@@ -1,0 +1,128 @@
+import Foundation
+import Pipeline
+import XCTest
+
+/// The Slurm executor's pure parts — no Slurm needed: client output parsing, the job script (run for real with
+/// bash against a stand-in binary), `--slurm-opt`, and stage resources in specs.
+final class SlurmUnitTests: XCTestCase {
+    func testSbatchParsableOutputGivesTheJobId() throws {
+        XCTAssertEqual(try SlurmCommands.parseSubmission("123\n"), "123")
+        XCTAssertEqual(try SlurmCommands.parseSubmission("4567;hmpipe\n"), "4567")
+        for bad in ["", "Submitted batch job 5\n", "sbatch: error: Batch job submission failed\n"] {
+            XCTAssertThrowsError(try SlurmCommands.parseSubmission(bad)) { error in
+                XCTAssertEqual(error as? SlurmError, .unparsableSubmission(output: bad))
+            }
+        }
+    }
+
+    func testSqueueStatesAreHintsWithLiveRequeueAndClusterEndedClasses() {
+        let states = SlurmCommands.parseQueue("12|RUNNING\n13|PENDING\n14|TIMEOUT\nnoise\n15|CANCELLED\n16|REQUEUED\n")
+        XCTAssertEqual(states.keys.sorted(), ["12", "13", "14", "15", "16"])
+        XCTAssertTrue(states["12"]!.isLive)
+        XCTAssertFalse(states["12"]!.willRunAgain, "an exit file beside a RUNNING job is the end of that run")
+        XCTAssertTrue(states["13"]!.willRunAgain)
+        XCTAssertTrue(states["16"]!.isLive && states["16"]!.willRunAgain, "REQUEUED is not terminal")
+        XCTAssertTrue(SlurmJobState("PREEMPTED").isLive && SlurmJobState("PREEMPTED").endedByCluster)
+        XCTAssertFalse(states["14"]!.isLive)
+        XCTAssertTrue(states["14"]!.endedByCluster, "a time limit is resubmitted: training resumes from its checkpoint")
+        XCTAssertFalse(states["15"]!.endedByCluster, "a user's scancel is not undone")
+        XCTAssertFalse(SlurmJobState("FAILED").endedByCluster)
+    }
+
+    func testSlurmOptBecomesALongSbatchOption() throws {
+        XCTAssertEqual(try SlurmOptions.sbatchArgument("account=proj-1"), "--account=proj-1")
+        XCTAssertEqual(try SlurmOptions.sbatchArgument("exclusive"), "--exclusive")
+        XCTAssertEqual(try SlurmOptions.sbatchArgument("constraint=a&b"), "--constraint=a&b")
+        for bad in ["--time=3", "=x", "", "time limit=3"] {
+            XCTAssertThrowsError(try SlurmOptions.sbatchArgument(bad), bad)
+        }
+    }
+
+    func testSbatchArgumentsCarryResourcesAndUserOptionsLast() {
+        let script = SlurmJobScript(key: "abc", name: "train[seed=1]", binary: URL(fileURLWithPath: "/opt/hmpipe"),
+                                    workspace: Workspace(URL(fileURLWithPath: "/shared/ws")), threads: 2, force: false)
+        let args = script.sbatchArguments(resources: StageResources(cpus: 2, memoryMB: 4096, timeMinutes: 90),
+                                          partition: "cpu", workingDirectory: URL(fileURLWithPath: "/shared/project"),
+                                          extra: ["--time=5"])
+        for expected in ["--chdir=/shared/project", "--cpus-per-task=2", "--mem=4096M", "--time=90", "--partition=cpu", "--requeue",
+                         "--output=/shared/ws/slurm/abc/%j.out", "--job-name=hmpipe:train[seed=1]"] {
+            XCTAssertTrue(args.contains(expected), "\(expected) missing from \(args)")
+        }
+        XCTAssertEqual(args.last, "--time=5", "--slurm-opt must come last so sbatch lets it override")
+    }
+
+    /// The script as Slurm would run it: exec-stage's status lands in `<jobid>.exit`; SIGTERM (scancel, time
+    /// limit) reaches exec-stage and its own exit status is what gets recorded.
+    func testJobScriptRecordsTheStageExitStatusAlsoWhenTerminated() throws {
+        let p = try TestProject()
+        let fake = p.root.appendingPathComponent("fake-hmpipe")
+        try """
+            #!/bin/bash
+            echo "$@" > \(p.root.path)/args
+            trap 'exit 130' TERM
+            [ -f \(p.root.path)/block ] && { touch \(p.root.path)/blocking; while :; do sleep 0.05; done; }
+            exit 3
+            """.write(to: fake, atomically: true, encoding: .utf8)
+        chmod(fake.path, 0o755)
+        let script = SlurmJobScript(key: "k1", name: "s", binary: fake, workspace: Workspace(p.workspace), threads: 2, force: true)
+        try script.write()
+
+        func start(job: String) throws -> Process {
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.arguments = [script.scriptFile.path]
+            bash.environment = ["SLURM_JOB_ID": job, "PATH": "/usr/bin:/bin"]
+            try bash.run()
+            return bash
+        }
+        let plain = try start(job: "41")
+        plain.waitUntilExit()
+        XCTAssertEqual(plain.terminationStatus, 3)
+        XCTAssertEqual(script.exitStatus(jobId: "41"), 3)
+        XCTAssertEqual(try String(contentsOf: p.root.appendingPathComponent("args"), encoding: .utf8),
+                       "exec-stage k1 --workspace \(p.workspace.standardizedFileURL.path) --threads 2 --force\n")
+
+        try "".write(to: p.root.appendingPathComponent("block"), atomically: true, encoding: .utf8)
+        let blocked = try start(job: "42")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: p.root.appendingPathComponent("blocking").path) && Date() < deadline { usleep(20_000) }
+        XCTAssertNil(script.exitStatus(jobId: "42"), "no verdict while the stage runs")
+        kill(blocked.processIdentifier, SIGTERM)   // only the batch shell, as the worst case: it must pass it on
+        blocked.waitUntilExit()
+        XCTAssertEqual(script.exitStatus(jobId: "42"), 130)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: script.directory.path).filter { $0.contains(".tmp") }
+        XCTAssertEqual(leftovers, [], "the exit file is written by rename")
+    }
+
+    func testResourcesComeFromKindTemplateAndProfileAndNeverEnterCacheKeys() throws {
+        let p = try TestProject()
+        func build(templateResources: String, profileResources: String) throws -> StageGraph {
+            try p.write("pipelines/p.json", #"""
+                {"name": "p", "stages": {
+                  "a": {"kind": "command", "params": {"command": "echo 1 > $HM_OUT/o", "outputs": ["o"]}\#(templateResources)},
+                  "b": {"kind": "command", "inputs": {"x": "a:o"}, "params": {"command": "cat $HM_IN_X > $HM_OUT/o", "outputs": ["o"]}}}}
+                """#)
+            try p.write("experiments/e.json", #"""
+                {"name": "e", "pipelines": ["../pipelines/p.json"],
+                 "profiles": {"smoke": {}, "default": {\#(profileResources)}, "paper": {}}}
+                """#)
+            return try StageGraph.build(try ExperimentSpec.load(p.root.appendingPathComponent("experiments/e.json")))
+        }
+        let plain = try build(templateResources: "", profileResources: "")
+        let tuned = try build(templateResources: #", "resources": {"cpus": 3, "time_minutes": 7}"#,
+                              profileResources: #""resources": {"a": {"time_minutes": 9}, "b": {"memory_mb": 512}}"#)
+        XCTAssertEqual(Set(plain.nodes.keys), Set(tuned.nodes.keys), "changing resources must not invalidate results")
+        let byName = Dictionary(uniqueKeysWithValues: tuned.nodes.values.map { ($0.name, $0.resources) })
+        XCTAssertEqual(byName["a"], StageResources(cpus: 3, memoryMB: 1024, timeMinutes: 9), "profile over template over kind")
+        XCTAssertEqual(byName["b"], StageResources(cpus: 1, memoryMB: 512, timeMinutes: 60))
+        XCTAssertEqual(StageResources.defaults(kind: "train").cpus, 2)
+
+        XCTAssertThrowsError(try build(templateResources: #", "resources": {"gpus": 1}"#, profileResources: "")) { error in
+            XCTAssertTrue("\(error)".contains("gpus"), "\(error)")
+        }
+        XCTAssertThrowsError(try build(templateResources: #", "resources": {"cpus": 0}"#, profileResources: ""))
+        XCTAssertThrowsError(try build(templateResources: "", profileResources: #""resources": {"aa": {"cpus": 2}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("no stage named 'aa'"), "\(error)")
+        }
+    }
+}
