@@ -50,6 +50,14 @@ final class SmokeSpecsTests: XCTestCase {
                     XCTAssertTrue(values.allSatisfy { (0...100).contains($0) }, "\(spec): \(name) = \(values)")
                 }
             }
+            if spec == "table4.json" {   // generation speed: train and eval (beam search) of the encoder–decoder
+                for name in ["xsum_train.train_samples_per_second", "xsum_test.eval_samples_per_second"] {
+                    XCTAssertTrue(names.contains(name), "table4: no column \(name) in \(names)")
+                    let line = (table["caption"] as? [String] ?? []).first { $0.hasPrefix("`\(name)`") } ?? ""
+                    // Its caption counts the summarization data, not the QA task's.
+                    XCTAssertTrue(line.contains("lead summaries") && line.contains("test 4)"), line)
+                }
+            }
             if spec != "figure4.json" {   // the paper gives no Figure 4 values in its text
                 XCTAssertFalse((table["paperRows"] as? [Any] ?? []).isEmpty, "\(spec): no paper rows")
             }

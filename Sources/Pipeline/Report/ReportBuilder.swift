@@ -123,9 +123,11 @@ public struct ReportBuilder {
         var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""
-            // The column's prepare stage: "data", or "lm_data" for an "lm_test.…" column.
-            let prefix = c.name.split(separator: ".").first.map(String.init) ?? ""
-            let dataStage = prefix.hasSuffix("test") && prefix != "test" ? prefix.replacingOccurrences(of: "test", with: "data") : "data"
+            // The column's prepare stage: "data" for "test.…"/"train.…", "lm_data" for "lm_test.…", "xsum_data" for
+            // "xsum_train.…": the stage's chain prefix + "_data".
+            let stage = c.name.split(separator: ".").first.map(String.init) ?? ""
+            let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
+            let dataStage = chain.isEmpty ? "data" : chain + "_data"
             if let data = cells.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) {
                 let n = ["train", "validation", "test"].compactMap { s in data.metrics["\(s)_examples"].map { "\(s) \(Int($0))" } }
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
