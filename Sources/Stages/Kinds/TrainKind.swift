@@ -40,17 +40,6 @@ public struct TrainKind: StageKind {
 
     public func outputs(parameters: JSONValue) throws -> [String] { ["model.safetensors.zst", "train.json"] }
 
-    struct Summary: Encodable {
-        var steps: Int
-        var losses: [Float]
-        var seconds: Double
-        var tokensPerSecond: Double
-        var samplesPerSecond: Double
-        var parameters: Int
-        var expertLoads: [[Float]]
-        var config: ModelConfig
-    }
-
     public func run(_ context: StageContext) throws {
         let p = try StageParameters.decode(Params.self, from: context.parameters)
         let m = try StageParameters.decode(ModelParams.self, from: context.parameters)
@@ -76,7 +65,7 @@ public struct TrainKind: StageKind {
         let loop = TrainingLoop(steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery)
         let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(ModelBatch($0)) }
         try model.saveWeights(to: context.output("model.safetensors.zst"))
-        let summary = Summary(steps: p.steps, losses: run.losses, seconds: run.seconds,
+        let summary = TrainingSummary(steps: p.steps, losses: run.losses, seconds: run.seconds,
                               tokensPerSecond: run.tokensPerSecond, samplesPerSecond: run.samplesPerSecond,
                               parameters: model.parameterCount, expertLoads: model.expertLoads, config: config)
         let encoder = JSONEncoder()

@@ -32,17 +32,6 @@ public struct TrainSeq2SeqKind: StageKind {
 
     public func outputs(parameters: JSONValue) throws -> [String] { ["model.safetensors.zst", "train.json"] }
 
-    struct Summary: Encodable {
-        var steps: Int
-        var losses: [Float]
-        var seconds: Double
-        var tokensPerSecond: Double
-        var samplesPerSecond: Double
-        var parameters: Int
-        var expertLoads: [[Float]]
-        var config: Seq2SeqConfig
-    }
-
     public func run(_ context: StageContext) throws {
         let t = try StageParameters.decode(TrainKind.Params.self, from: context.parameters)
         let m = try StageParameters.decode(ModelParams.self, from: context.parameters)
@@ -71,7 +60,7 @@ public struct TrainSeq2SeqKind: StageKind {
         let loop = TrainingLoop(steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery)
         let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(Seq2SeqBatch($0)) }
         try model.saveWeights(to: context.output("model.safetensors.zst"))
-        let summary = Summary(steps: t.steps, losses: run.losses, seconds: run.seconds, tokensPerSecond: run.tokensPerSecond,
+        let summary = TrainingSummary(steps: t.steps, losses: run.losses, seconds: run.seconds, tokensPerSecond: run.tokensPerSecond,
                               samplesPerSecond: run.samplesPerSecond, parameters: model.parameterCount,
                               expertLoads: model.expertLoads, config: config)
         let json = JSONEncoder()

@@ -88,3 +88,15 @@ struct TrainingLoop {
         return Result(losses: losses, seconds: Date().timeIntervalSince(began), tokens: tokens, samples: samples)
     }
 }
+
+/// `train.json` of a training stage: the loss curve, speed, size, expert loads and the model config.
+struct TrainingSummary<Config: Encodable>: Encodable {
+    var steps: Int
+    var losses: [Float]
+    var seconds: Double
+    var tokensPerSecond: Double
+    var samplesPerSecond: Double
+    var parameters: Int
+    var expertLoads: [[Float]]
+    var config: Config
+}
