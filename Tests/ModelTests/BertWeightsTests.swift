@@ -76,6 +76,43 @@ final class BertWeightsTests: XCTestCase {
         return dir
     }
 
+    /// BERT2BERT: both stacks get the BERT layers (FFNs upcycled into experts), the decoder's position table is
+    /// BERT's first rows, the word table is shared, and cross-attention keeps its fresh initialisation.
+    func testBertToBertWarmStartFillsBothStacksAndLeavesCrossAttentionFresh() throws {
+        let w = try BertWeights.load(directory: writeModel(Self.tinyTensors()))
+        var moe = MoEConfig()
+        moe.variant = .hypermoe; moe.experts = 2; moe.every = 2
+        let config = try ModelConfig(bert: w.config, maxPositions: 6, moe: moe, head: .causalLM)
+        let s2s = Seq2SeqTransformer(config: Seq2SeqConfig(model: config, decoderLayers: 2, maxTargetPositions: 4),
+                                     maxBatch: 1, maxSourceLength: 6, maxTargetLength: 4, seed: 1)
+        func values(_ m: ParameterSet, _ name: String) throws -> [Float] {
+            let ref = try XCTUnwrap(m.ref(named: name), name)
+            return Array(UnsafeBufferPointer(start: m.value(ref), count: ref.count))
+        }
+        let crossBefore = try values(s2s.params, "decoder.blocks.1.cross.wkv")
+        try s2s.load(bert: w)
+        let plain = Transformer(config: config, maxBatch: 1, maxLength: 6, seed: 1)
+        try plain.load(bert: w)
+        var compared = 0
+        for ref in plain.params.refs where ref.name.hasPrefix("embeddings.")
+            || ref.name.range(of: #"^blocks\.\d+\.(attn|norm1|norm2|ffn|moe\.expert)\."#, options: .regularExpression) != nil {
+            XCTAssertEqual(try values(s2s.params, "encoder." + ref.name), try values(plain.params, ref.name), ref.name)
+            if ref.name.hasPrefix("blocks.") {
+                XCTAssertEqual(try values(s2s.params, "decoder." + ref.name), try values(plain.params, ref.name), ref.name)
+            } else if ref.name == "embeddings.position" {
+                XCTAssertEqual(try values(s2s.params, "decoder.embeddings.position"), Array(try values(plain.params, ref.name).prefix(4 * 4)))
+            } else if ref.name != "embeddings.word" {
+                XCTAssertEqual(try values(s2s.params, "decoder." + ref.name), try values(plain.params, ref.name), ref.name)
+            }
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 20)
+        XCTAssertNil(s2s.params.ref(named: "decoder.embeddings.word"), "the decoder shares the encoder's word table")
+        XCTAssertEqual(try values(s2s.params, "decoder.blocks.1.cross.wkv"), crossBefore, "cross-attention starts fresh")
+        XCTAssertEqual(try values(s2s.params, "decoder.blocks.1.moe.expert.1.w1"),
+                       try values(s2s.params, "decoder.blocks.1.moe.expert.0.w1"), "experts are copies of the FFN")
+    }
+
     func testLoadsSyntheticCheckpointIntoTheRightSlots() throws {
         let w = try BertWeights.load(directory: writeModel(Self.tinyTensors()))
         XCTAssertEqual(w.config, Self.tiny)
