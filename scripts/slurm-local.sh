@@ -131,19 +131,60 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
-# wait_until WHAT DAEMON CMD…: polls CMD; fails early if DAEMON died, or after $TIMEOUT seconds.
+# wait_until WHAT DAEMON CMD…: polls CMD; returns 1 early if DAEMON died (saying how, with its log), or after
+# $TIMEOUT seconds.
 wait_until() {
-  local what=$1 daemon=$2 end=$((SECONDS + TIMEOUT))
+  local what=$1 daemon=$2 end=$((SECONDS + TIMEOUT)) pid rc
   shift 2
   until "$@" >/dev/null 2>&1; do
-    ours "$daemon" >/dev/null || { tail -n 20 "$D/log/$daemon".* >&2 || true; die "$daemon exited while waiting for $what"; }
-    [ "$SECONDS" -lt "$end" ] || die "timed out after $TIMEOUT s waiting for $what"
+    if ! ours "$daemon" >/dev/null; then
+      # The daemon is our child ($! of launch), so `wait` tells how it ended: a silent death (signal, crash)
+      # leaves no line in its own log, and the exit status is then the only evidence.
+      pid=$(cat "$D/run/$daemon.pid" 2>/dev/null || echo)
+      rc=0; [ -n "$pid" ] && { wait "$pid" 2>/dev/null || rc=$?; }
+      tail -n 20 "$D/log/$daemon".* >&2 || true
+      say "$daemon (pid ${pid:-?}) exited with status $rc$( [ "$rc" -gt 128 ] && echo " (signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128))))") while waiting for $what" >&2
+      return 1
+    fi
+    [ "$SECONDS" -lt "$end" ] || { say "timed out after $TIMEOUT s waiting for $what" >&2; return 1; }
     sleep 0.1
   done
 }
 
+# port_free P: nothing listens on 127.0.0.1:P.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+launch() {  # launch NAME CMD…: in its own session, so it outlives this shell; $! is the daemon itself
+  local name=$1; shift
+  setsid "$@" >"$D/log/$name.out" 2>&1 </dev/null &
+  echo $! >"$D/run/$name.pid"
+}
+
+# attempt: one start from a clean state on a free port pair; on failure stops what it started, returns 1.
+attempt() {
+  while ! port_free "$PORT" || ! port_free $((PORT + 1)); do
+    say "port $PORT or $((PORT + 1)) is in use: trying $((PORT + 10))"
+    PORT=$((PORT + 10))
+  done
+  rm -rf "${D:?}"/state/* "${D:?}"/spool/* "$D"/munge-run/*
+  # Each attempt's logs start empty (the previous ones kept as *.prev), so a tail shows this attempt only.
+  local f
+  for f in "$D"/log/*.log "$D"/log/*.out; do [ -e "$f" ] && mv -f "$f" "$f.prev"; done
+  write_config
+  local socket="$D/munge-run/munge.socket.2"
+  launch munged munged --foreground --key-file="$D/munge/munge.key" --seed-file="$D/munge/munged.seed" \
+    --socket="$socket" --pid-file="$D/munge-run/munged.pid" --log-file="$D/log/munged.log"
+  munge_ok() { munge -S "$socket" -n | unmunge -S "$socket"; }
+  wait_until "munged" munged munge_ok || return 1
+  launch slurmctld slurmctld -D -f "$SLURM_CONF"
+  wait_until "slurmctld" slurmctld scontrol ping || return 1
+  launch slurmd slurmd -D -f "$SLURM_CONF"
+  node_idle() { sinfo -h -N -o '%T' | grep -qx idle; }
+  wait_until "the node to become idle" slurmd node_idle || return 1
+}
+
 start() {
-  local name up=0
+  local name up=0 try
   for name in $DAEMONS; do ours "$name" >/dev/null && up=$((up + 1)); done
   if [ "$up" = 3 ]; then say "already running under $D"; status; return; fi
   [ "$up" = 0 ] || die "a partial instance runs under $D: run '$0 stop' first"
@@ -153,32 +194,24 @@ start() {
   mkdir -p "$D"/{etc,munge,munge-run,state,spool,log,run}
   chmod 700 "$D/munge"       # the key: private
   chmod 755 "$D/munge-run"   # munged refuses a socket directory that others cannot traverse
-  rm -rf "${D:?}"/state/* "${D:?}"/spool/* "$D"/munge-run/*
   [ -s "$D/munge/munge.key" ] || mungekey --create --keyfile="$D/munge/munge.key"
   chmod 400 "$D/munge/munge.key"
-  write_config
 
   # A failed start (die, or any failing command under set -e) stops what it already started, and only that.
   trap 'for n in slurmd slurmctld munged; do stop_daemon "$n"; done' EXIT
-  launch() {  # launch NAME CMD…: in its own session, so it outlives this shell; $! is the daemon itself
-    local name=$1; shift
-    setsid "$@" >"$D/log/$name.out" 2>&1 </dev/null &
-    echo $! >"$D/run/$name.pid"
-  }
-  local socket="$D/munge-run/munge.socket.2"
-  launch munged munged --foreground --key-file="$D/munge/munge.key" --seed-file="$D/munge/munged.seed" \
-    --socket="$socket" --pid-file="$D/munge-run/munged.pid" --log-file="$D/log/munged.log"
-  munge_ok() { munge -S "$socket" -n | unmunge -S "$socket"; }
-  wait_until "munged" munged munge_ok
-  launch slurmctld slurmctld -D -f "$SLURM_CONF"
-  wait_until "slurmctld" slurmctld scontrol ping
-  launch slurmd slurmd -D -f "$SLURM_CONF"
-  node_idle() { sinfo -h -N -o '%T' | grep -qx idle; }
-  wait_until "the node to become idle" slurmd node_idle
+  # A daemon that dies during start-up is retried from a clean state on the next port pair: a once-seen CI
+  # failure was slurmctld ending silently right after "started on cluster", which a clean start cured.
+  for try in 1 2 3; do
+    attempt && break
+    for name in slurmd slurmctld munged; do stop_daemon "$name"; done
+    [ "$try" -lt 3 ] || die "Slurm did not start in 3 attempts (logs: $D/log)"
+    say "attempt $try failed: retrying on a clean state"
+    PORT=$((PORT + 10))
+  done
   trap - EXIT
 
   printf '# . this file to use the local cluster\nexport SLURM_CONF=%s\n' "$SLURM_CONF" >"$D/env.sh"
-  say "up in ${SECONDS}s: . $D/env.sh"
+  say "up in ${SECONDS}s on ports $PORT/$((PORT + 1)): . $D/env.sh"
   sinfo
 }
 
