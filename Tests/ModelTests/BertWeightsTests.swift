@@ -76,15 +76,21 @@ final class BertWeightsTests: XCTestCase {
         return dir
     }
 
-    /// BERT2BERT: both stacks get the BERT layers (FFNs upcycled into experts), the decoder's position table is
-    /// BERT's first rows, the word table is shared, and cross-attention keeps its fresh initialisation.
-    func testBertToBertWarmStartFillsBothStacksAndLeavesCrossAttentionFresh() throws {
+    /// The tiny BERT checkpoint and an unloaded 2 + 2-layer encoder–decoder of `variant` (2 experts, every other block).
+    func tinySeq2Seq(_ variant: Variant) throws -> (BertWeights, ModelConfig, Seq2SeqTransformer) {
         let w = try BertWeights.load(directory: writeModel(Self.tinyTensors()))
         var moe = MoEConfig()
-        moe.variant = .hypermoe; moe.experts = 2; moe.every = 2
+        moe.variant = variant; moe.experts = 2; moe.every = 2
         let config = try ModelConfig(bert: w.config, maxPositions: 6, moe: moe, head: .causalLM)
         let s2s = Seq2SeqTransformer(config: Seq2SeqConfig(model: config, decoderLayers: 2, maxTargetPositions: 4),
                                      maxBatch: 1, maxSourceLength: 6, maxTargetLength: 4, seed: 1)
+        return (w, config, s2s)
+    }
+
+    /// BERT2BERT: both stacks get the BERT layers (FFNs upcycled into experts), the decoder's position table is
+    /// BERT's first rows, the word table is shared, and cross-attention keeps its fresh initialisation.
+    func testBertToBertWarmStartFillsBothStacksAndLeavesCrossAttentionFresh() throws {
+        let (w, config, s2s) = try tinySeq2Seq(.hypermoe)
         func values(_ m: ParameterSet, _ name: String) throws -> [Float] {
             let ref = try XCTUnwrap(m.ref(named: name), name)
             return Array(UnsafeBufferPointer(start: m.value(ref), count: ref.count))
@@ -111,6 +117,35 @@ final class BertWeightsTests: XCTestCase {
         XCTAssertEqual(try values(s2s.params, "decoder.blocks.1.cross.wkv"), crossBefore, "cross-attention starts fresh")
         XCTAssertEqual(try values(s2s.params, "decoder.blocks.1.moe.expert.1.w1"),
                        try values(s2s.params, "decoder.blocks.1.moe.expert.0.w1"), "experts are copies of the FFN")
+    }
+
+    /// `cross: .selfAttention`: each decoder block's cross-attention is its own (BERT) self-attention, split
+    /// into the query and the stacked key/value projections, and `norm_cross` is that layer's attention norm.
+    func testCrossAttentionFromSelfAttentionCopiesEachLayersAttention() throws {
+        let (w, config, s2s) = try tinySeq2Seq(.moe)
+        try s2s.load(bert: w, cross: .selfAttention)
+        func values(_ name: String) throws -> [Float] {
+            let ref = try XCTUnwrap(s2s.params.ref(named: name), name)
+            return Array(UnsafeBufferPointer(start: s2s.params.value(ref), count: ref.count))
+        }
+        let h = config.width
+        for i in 0..<2 {
+            let b = "decoder.blocks.\(i)"
+            let qkv = try values("\(b).attn.wqkv"), wq = try values("\(b).cross.wq"), wkv = try values("\(b).cross.wkv")
+            XCTAssertEqual(wq.count, h * h); XCTAssertEqual(wkv.count, h * 2 * h)
+            for r in 0..<h {
+                XCTAssertEqual(Array(wq[(r * h)..<((r + 1) * h)]), Array(qkv[(r * 3 * h)..<(r * 3 * h + h)]), "\(b) wq row \(r)")
+                XCTAssertEqual(Array(wkv[(r * 2 * h)..<((r + 1) * 2 * h)]), Array(qkv[(r * 3 * h + h)..<((r + 1) * 3 * h)]),
+                               "\(b) wkv row \(r)")
+            }
+            XCTAssertEqual(try values("\(b).cross.bq") + values("\(b).cross.bkv"), try values("\(b).attn.bqkv"))
+            XCTAssertEqual(try values("\(b).cross.wo"), try values("\(b).attn.wo"))
+            XCTAssertEqual(try values("\(b).cross.bo"), try values("\(b).attn.bo"))
+            XCTAssertEqual(try values("\(b).norm_cross.weight"), try values("\(b).norm1.weight"))
+            XCTAssertEqual(try values("\(b).norm_cross.bias"), try values("\(b).norm1.bias"))
+        }
+        // The tiny BERT's layers differ, so a copy from the wrong layer would not pass.
+        XCTAssertNotEqual(try values("decoder.blocks.0.cross.wq"), try values("decoder.blocks.1.cross.wq"))
     }
 
     func testLoadsSyntheticCheckpointIntoTheRightSlots() throws {

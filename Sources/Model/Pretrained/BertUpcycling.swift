@@ -65,6 +65,24 @@ struct BertImporter {
         try put("\(name).norm.bias", w.embeddingLayerNorm.beta.values)
     }
 
+    /// A decoder block's cross-attention (`cross`, `norm_cross`) as a copy of the layer's self-attention.
+    func crossAttention(_ layer: BertLayerWeights, name: String) throws {
+        let h = config.width
+        let k = Self.transposed(layer.key.weight), v = Self.transposed(layer.value.weight)
+        var kv = [Float](repeating: 0, count: h * 2 * h)
+        for r in 0..<h {
+            for j in 0..<h { kv[r * 2 * h + j] = k[r * h + j]; kv[r * 2 * h + h + j] = v[r * h + j] }
+        }
+        try put("\(name).cross.wq", Self.transposed(layer.query.weight))
+        try put("\(name).cross.bq", layer.query.bias.values)
+        try put("\(name).cross.wkv", kv)
+        try put("\(name).cross.bkv", layer.key.bias.values + layer.value.bias.values)
+        try put("\(name).cross.wo", Self.transposed(layer.attentionOutput.weight))
+        try put("\(name).cross.bo", layer.attentionOutput.bias.values)
+        try put("\(name).norm_cross.weight", layer.attentionLayerNorm.gamma.values)
+        try put("\(name).norm_cross.bias", layer.attentionLayerNorm.beta.values)
+    }
+
     /// Self-attention, its norm (`norm1`), the FFN's norm (`norm2`) and the FFN of block `name`; an MoE
     /// block gets N exact copies of the dense FFN (upcycling). MoE-Share's shared FFN starts as a copy of
     /// W1 with W2 = 0, so step 0 equals the pretrained model (spec §5).

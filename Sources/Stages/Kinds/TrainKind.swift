@@ -57,21 +57,6 @@ public struct TrainKind: StageKind {
             try model.upcycle(fromDenseWeights: dense)
             context.log("upcycled from the dense model \(dense.lastPathComponent)")
         }
-        let trainer = Trainer(model: model,
-                              schedule: LearningRateSchedule(peak: p.lr, totalSteps: p.steps, warmupFraction: p.warmup ?? 0.1),
-                              adam: AdamW.Hyper(weightDecay: p.weightDecay ?? 0), clipNorm: p.clip ?? 1)
-        let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
-        let plan = ShardReader.Plan(batchSize: p.batchSize, seed: p.seed, shuffle: true, bucketBatches: 20, dropLast: true)
-        let loop = TrainingLoop(steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery)
-        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(ModelBatch($0)) }
-        try model.saveWeights(to: context.output("model.safetensors.zst"))
-        let summary = TrainingSummary(steps: p.steps, losses: run.losses, seconds: run.seconds,
-                              tokensPerSecond: run.tokensPerSecond, samplesPerSecond: run.samplesPerSecond,
-                              parameters: model.parameterCount, expertLoads: model.expertLoads, config: config)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try encoder.encode(summary).write(to: context.output("train.json"))
-        run.recordSpeed(context)
-        context.metric("parameters", Double(model.parameterCount))
+        try p.train(model, task: task, context: context) { ModelBatch($0) }
     }
 }

@@ -20,6 +20,9 @@ public struct TrainSeq2SeqKind: StageKind {
         var decoderLayers: Int?
         /// Decoder positions; generation cannot run longer than this. Default: the task's target length.
         var maxTargetPositions: Int?
+        /// `fresh` (BERT2BERT's random cross-attention, the default) or `self-attention` (a copy of each
+        /// layer's self-attention); `backbone: minilm` only.
+        var crossInit: String?
     }
 
     public func validate(parameters: JSONValue) throws {
@@ -28,6 +31,16 @@ public struct TrainSeq2SeqKind: StageKind {
         if let s = p.labelSmoothing, !(0..<1).contains(s) { throw StageParameterError(path: "label_smoothing", "must be in [0, 1)") }
         if let d = p.decoderLayers, d < 1 { throw StageParameterError(path: "decoder_layers", "must be positive") }
         if let t = p.maxTargetPositions, t < 4 { throw StageParameterError(path: "max_target_positions", "must be at least 4") }
+        _ = try Self.crossInit(p)
+    }
+
+    static func crossInit(_ p: Params) throws -> CrossAttentionInit {
+        guard let name = p.crossInit else { return .fresh }
+        guard let value = CrossAttentionInit(rawValue: name) else {
+            let names = CrossAttentionInit.allCases.map(\.rawValue).joined(separator: ", ")
+            throw StageParameterError(path: "cross_init", "is \"\(name)\"; expected one of \(names)")
+        }
+        return value
     }
 
     public func outputs(parameters: JSONValue) throws -> [String] { ["model.safetensors.zst", "train.json"] }
@@ -51,22 +64,7 @@ public struct TrainSeq2SeqKind: StageKind {
                                    labelSmoothing: p.labelSmoothing ?? 0.1)
         let model = Seq2SeqTransformer(config: config, maxBatch: t.batchSize, maxSourceLength: task.maxLength,
                                        maxTargetLength: maxTarget, seed: t.seed)
-        if let bert { try model.load(bert: bert) }
-        let trainer = Trainer(model: model,
-                              schedule: LearningRateSchedule(peak: t.lr, totalSteps: t.steps, warmupFraction: t.warmup ?? 0.1),
-                              adam: AdamW.Hyper(weightDecay: t.weightDecay ?? 0), clipNorm: t.clip ?? 1)
-        let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
-        let plan = ShardReader.Plan(batchSize: t.batchSize, seed: t.seed, shuffle: true, bucketBatches: 20, dropLast: true)
-        let loop = TrainingLoop(steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery)
-        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(Seq2SeqBatch($0)) }
-        try model.saveWeights(to: context.output("model.safetensors.zst"))
-        let summary = TrainingSummary(steps: t.steps, losses: run.losses, seconds: run.seconds, tokensPerSecond: run.tokensPerSecond,
-                              samplesPerSecond: run.samplesPerSecond, parameters: model.parameterCount,
-                              expertLoads: model.expertLoads, config: config)
-        let json = JSONEncoder()
-        json.outputFormatting = [.sortedKeys]
-        try json.encode(summary).write(to: context.output("train.json"))
-        run.recordSpeed(context)
-        context.metric("parameters", Double(model.parameterCount))
+        if let bert { try model.load(bert: bert, cross: try Self.crossInit(p)) }
+        try t.train(model, task: task, context: context) { Seq2SeqBatch($0) }
     }
 }

@@ -100,3 +100,36 @@ struct TrainingSummary<Config: Encodable>: Encodable {
     var expertLoads: [[Float]]
     var config: Config
 }
+
+/// A model a training stage can summarise in `train.json` (both engines).
+protocol SummarizedModel: TrainableModel {
+    var parameterCount: Int { get }
+    var expertLoads: [[Float]] { get }
+}
+
+extension Transformer: SummarizedModel {}
+extension Seq2SeqTransformer: SummarizedModel {}
+
+extension TrainKind.Params {
+    /// The rest of a training stage once its model is built: AdamW with warm-up and linear decay over `steps`,
+    /// the resumable loop over the `train` shard, then `model.safetensors.zst`, `train.json` and the metrics.
+    func train<M: SummarizedModel>(_ model: M, task: TaskInfo, context: StageContext,
+                                   batch: @escaping (Batch) -> M.Batch) throws {
+        let trainer = Trainer(model: model,
+                              schedule: LearningRateSchedule(peak: lr, totalSteps: steps, warmupFraction: warmup ?? 0.1),
+                              adam: AdamW.Hyper(weightDecay: weightDecay ?? 0), clipNorm: clip ?? 1)
+        let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
+        let plan = ShardReader.Plan(batchSize: batchSize, seed: seed, shuffle: true, bucketBatches: 20, dropLast: true)
+        let loop = TrainingLoop(steps: steps, checkpointEvery: checkpointEvery, logEvery: logEvery)
+        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(batch($0)) }
+        try model.saveWeights(to: context.output("model.safetensors.zst"))
+        let summary = TrainingSummary(steps: steps, losses: run.losses, seconds: run.seconds,
+                                      tokensPerSecond: run.tokensPerSecond, samplesPerSecond: run.samplesPerSecond,
+                                      parameters: model.parameterCount, expertLoads: model.expertLoads, config: model.config)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(summary).write(to: context.output("train.json"))
+        run.recordSpeed(context)
+        context.metric("parameters", Double(model.parameterCount))
+    }
+}
