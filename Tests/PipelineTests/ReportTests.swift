@@ -123,4 +123,22 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(real.contains("XSum (user JSON Lines"), real)
         XCTAssertFalse(real.contains("derived"), real)
     }
+
+    /// `${parameter}` in the backbone line takes the profile's value (Table 2's cross-attention init differs
+    /// between the default and paper profiles); a name the profile does not set leaves the line as written.
+    func testBackboneLineNamesTheProfilesParameter() throws {
+        let json: [String: Any] = ["paper": "table3", "title": "T", "rows": "variant", "stage": "test",
+                                   "metric": ["default": "em"], "backbone": "BERT2BERT, cross-attention init `${sum_cross_init}`"]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        let builder = ReportBuilder(layout: try XCTUnwrap(ReportLayout.load(specFile: url)), paper: try paper())
+        func backboneLine(_ parameters: [String: JSONValue]) -> String {
+            builder.build(spec: "t", profile: "default", cells: [cell("moe", seed: 0, em: 10)], parameters: parameters).caption[0]
+        }
+        XCTAssertEqual(backboneLine(["sum_cross_init": .string("self-attention")]),
+                       "Profile `default`; backbone: BERT2BERT, cross-attention init `self-attention`.")
+        XCTAssertEqual(backboneLine(["sum_cross_init": .string("fresh")]),
+                       "Profile `default`; backbone: BERT2BERT, cross-attention init `fresh`.")
+        XCTAssertEqual(backboneLine([:]), "Profile `default`; backbone: BERT2BERT, cross-attention init `${sum_cross_init}`.")
+    }
 }

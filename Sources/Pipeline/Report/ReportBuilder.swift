@@ -119,7 +119,10 @@ public struct ReportBuilder {
 
     func caption(_ t: ReportTable, cells: [CellResult], parameters: [String: JSONValue]) -> [String] {
         let scratch = parameters["backbone"]?.stringValue == "scratch"
-        let backbone = scratch ? "small models trained from scratch (wiring check only — not the MiniLM backbone of the default profile)" : layout.backbone
+        // `${parameter}` in the layout's backbone line names what the profile chose (Table 2's cross-attention
+        // init); a name the profile does not set leaves the line as written.
+        let named = (try? Interpolation.apply(.string(layout.backbone), parameters))?.stringValue ?? layout.backbone
+        let backbone = scratch ? "small models trained from scratch (wiring check only — not the MiniLM backbone of the default profile)" : named
         var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""

@@ -6,7 +6,7 @@ import Model
 
 /// `train-seq2seq`: an encoder–decoder (MoE variants in both stacks) trained on a prepared
 /// sequence-to-sequence task with teacher forcing and label smoothing. `backbone: minilm` warm-starts
-/// encoder and decoder from the pinned MiniLM (BERT2BERT; fresh cross-attention, FFNs upcycled into the
+/// encoder and decoder from the pinned MiniLM (BERT2BERT; cross-attention per `cross_init`, FFNs upcycled into the
 /// experts); `scratch` builds both stacks from `width`/`layers`/`heads` and `decoder_layers`.
 /// Inputs: `train` (pair shard), `task`, and for `minilm` `backbone_config`, `backbone_weights`.
 /// Outputs `model.safetensors.zst` (weights + config) and `train.json`; resumable exactly as `train`.
