@@ -160,7 +160,8 @@ launch() {  # launch NAME CMD…: in its own session, so it outlives this shell;
   echo $! >"$D/run/$name.pid"
 }
 
-# attempt: one start from a clean state on a free port pair; on failure stops what it started, returns 1.
+# attempt: one start from a clean state on a free port pair; returns 1 at the first daemon that does not come
+# up (the caller stops what it started).
 attempt() {
   while ! port_free "$PORT" || ! port_free $((PORT + 1)); do
     say "port $PORT or $((PORT + 1)) is in use: trying $((PORT + 10))"
@@ -200,7 +201,7 @@ start() {
   # A failed start (die, or any failing command under set -e) stops what it already started, and only that.
   trap 'for n in slurmd slurmctld munged; do stop_daemon "$n"; done' EXIT
   # A daemon that dies during start-up is retried from a clean state on the next port pair: a once-seen CI
-  # failure was slurmctld ending silently right after "started on cluster", which a clean start cured.
+  # failure was slurmctld ending silently right after "started on cluster", cause unknown (not reproduced here).
   for try in 1 2 3; do
     attempt && break
     for name in slurmd slurmctld munged; do stop_daemon "$name"; done

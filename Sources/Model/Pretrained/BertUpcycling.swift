@@ -46,6 +46,19 @@ struct BertImporter {
         return t
     }
 
+    /// The projections (each BERT [out × in]) as one input-major matrix [h × (parts · h)] with the parts'
+    /// columns side by side: q|k|v for self-attention, k|v for cross-attention.
+    static func stacked(_ parts: [BertParameter], width h: Int) -> [Float] {
+        let blocks = parts.map(transposed), n = parts.count * h
+        var out = [Float](repeating: 0, count: h * n)
+        for r in 0..<h {
+            for (b, block) in blocks.enumerated() {
+                for j in 0..<h { out[r * n + b * h + j] = block[r * h + j] }
+            }
+        }
+        return out
+    }
+
     func checkShapes(_ w: BertWeights, layers: Int) throws {
         let c = config
         guard w.config.hiddenSize == c.width, w.config.intermediateSize == c.ffnWidth,
@@ -67,15 +80,9 @@ struct BertImporter {
 
     /// A decoder block's cross-attention (`cross`, `norm_cross`) as a copy of the layer's self-attention.
     func crossAttention(_ layer: BertLayerWeights, name: String) throws {
-        let h = config.width
-        let k = Self.transposed(layer.key.weight), v = Self.transposed(layer.value.weight)
-        var kv = [Float](repeating: 0, count: h * 2 * h)
-        for r in 0..<h {
-            for j in 0..<h { kv[r * 2 * h + j] = k[r * h + j]; kv[r * 2 * h + h + j] = v[r * h + j] }
-        }
         try put("\(name).cross.wq", Self.transposed(layer.query.weight))
         try put("\(name).cross.bq", layer.query.bias.values)
-        try put("\(name).cross.wkv", kv)
+        try put("\(name).cross.wkv", Self.stacked([layer.key.weight, layer.value.weight], width: config.width))
         try put("\(name).cross.bkv", layer.key.bias.values + layer.value.bias.values)
         try put("\(name).cross.wo", Self.transposed(layer.attentionOutput.weight))
         try put("\(name).cross.bo", layer.attentionOutput.bias.values)
@@ -87,18 +94,7 @@ struct BertImporter {
     /// block gets N exact copies of the dense FFN (upcycling). MoE-Share's shared FFN starts as a copy of
     /// W1 with W2 = 0, so step 0 equals the pretrained model (spec §5).
     func layer(_ layer: BertLayerWeights, name: String, isMoE: Bool) throws {
-        let h = config.width
-        let q = Self.transposed(layer.query.weight), k = Self.transposed(layer.key.weight)
-        let v = Self.transposed(layer.value.weight)
-        var qkv = [Float](repeating: 0, count: h * 3 * h)
-        for r in 0..<h {
-            for j in 0..<h {
-                qkv[r * 3 * h + j] = q[r * h + j]
-                qkv[r * 3 * h + h + j] = k[r * h + j]
-                qkv[r * 3 * h + 2 * h + j] = v[r * h + j]
-            }
-        }
-        try put("\(name).attn.wqkv", qkv)
+        try put("\(name).attn.wqkv", Self.stacked([layer.query.weight, layer.key.weight, layer.value.weight], width: config.width))
         try put("\(name).attn.bqkv", layer.query.bias.values + layer.key.bias.values + layer.value.bias.values)
         try put("\(name).attn.wo", Self.transposed(layer.attentionOutput.weight))
         try put("\(name).attn.bo", layer.attentionOutput.bias.values)

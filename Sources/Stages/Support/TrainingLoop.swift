@@ -114,7 +114,7 @@ extension TrainKind.Params {
     /// The rest of a training stage once its model is built: AdamW with warm-up and linear decay over `steps`,
     /// the resumable loop over the `train` shard, then `model.safetensors.zst`, `train.json` and the metrics.
     func train<M: SummarizedModel>(_ model: M, task: TaskInfo, context: StageContext,
-                                   batch: @escaping (Batch) -> M.Batch) throws {
+                                   batch: (Batch) -> M.Batch) throws {
         let trainer = Trainer(model: model,
                               schedule: LearningRateSchedule(peak: lr, totalSteps: steps, warmupFraction: warmup ?? 0.1),
                               adam: AdamW.Hyper(weightDecay: weightDecay ?? 0), clipNorm: clip ?? 1)
