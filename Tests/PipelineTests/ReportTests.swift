@@ -141,4 +141,25 @@ final class ReportTests: XCTestCase {
                        "Profile `default`; backbone: BERT2BERT, cross-attention init `fresh`.")
         XCTAssertEqual(backboneLine([:]), "Profile `default`; backbone: BERT2BERT, cross-attention init `${sum_cross_init}`.")
     }
+
+    /// Columns that are not tasks (Figure 3's expert counts) name the data their cells ran on — the spec's task —
+    /// rather than a generic label; this caption once called the cloze-QA stand-in "user-supplied files".
+    func testNonTaskColumnsNameTheSpecsTaskData() throws {
+        let json: [String: Any] = ["paper": "table2", "title": "F3", "rows": "variant", "columns": "experts", "stage": "test",
+                                   "metric": ["default": "em"], "paper_task": ["8": "squad"], "backbone": "tiny"]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
+        let cells = [8, 16].map { n in
+            CellResult(spec: "t", profile: "default", label: "moe-\(n)", axes: ["variant": .string("moe"), "experts": .int(Int64(n))],
+                       stages: ["test": .init(key: "k\(n)", status: .done, metrics: ["em": 10])])
+        }
+        let t = ReportBuilder(layout: layout, paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        let caption = t.caption.joined(separator: "\n")
+        XCTAssertEqual(t.columns.map(\.name), ["8", "16"])
+        XCTAssertTrue(caption.contains("`8`: extractive cloze QA (derived"), caption)
+        XCTAssertTrue(caption.contains("`16`: extractive cloze QA (derived"), caption)
+        XCTAssertFalse(caption.contains("user-supplied"), caption)
+    }
 }

@@ -36,11 +36,18 @@ public struct ReportBuilder {
         }
         if let order = layout.rowOrder { rowKeys = order.filter(rowKeys.contains) + rowKeys.filter { !order.contains($0) } }
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
+        // The task a column's cells ran: the column itself when tasks are the columns; the cells' (or the spec's)
+        // task when the columns are another axis (Figure 3's expert counts all run cloze QA).
+        func columnTask(_ name: String) -> String {
+            let tasks = Set(cells.filter { axis($0, layout.columns) == name }
+                .compactMap { $0.axes["task"]?.interpolationText ?? parameters["task"]?.interpolationText })
+            return tasks.count == 1 ? tasks.first! : name
+        }
         var columns = columnNames.map { name -> ReportTable.Column in
             let metric = fixed == nil ? layout.metric(for: name) : String(name.split(separator: ".").last ?? "")
-            let taskName = fixed == nil ? name : (layout.columnTasks?[name].map { task(named: $0, parameters) }
-                                                  ?? parameters["task"]?.stringValue ?? name)
-            let data = (try? TaskCatalogue.task(named: taskName))?.dataDescription ?? "user-supplied files"
+            let taskName = fixed == nil ? columnTask(name) : (layout.columnTasks?[name].map { task(named: $0, parameters) }
+                                                               ?? parameters["task"]?.stringValue ?? name)
+            let data = (try? TaskCatalogue.task(named: taskName))?.dataDescription ?? "task `\(taskName)` (not in the task catalogue)"
             return .init(name: name, metric: metric, paperTask: layout.paperTask?[name] ?? (try? TaskCatalogue.task(named: name))?.paperTask,
                          higherIsBetter: !lower.contains(metric), data: data)
         }
