@@ -358,6 +358,27 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// Concludes the submissions whose job already committed its stage as done while no run was following it
+    /// (a `--detach` run exited first). Without this the planner counts the stage as cached and the record stays
+    /// open for ever. Returns (stage key, job id) of each.
+    public func concludeSlurmJobsThatFinishedTheirStage(runId: String?) throws -> [(key: String, jobId: String)] {
+        try writer.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT slurmJob.jobId, slurmJob.stageKey FROM slurmJob JOIN stage ON stage.key = slurmJob.stageKey
+                WHERE slurmJob.endedAt IS NULL AND stage.status = 'done' AND stage.slurmJob = slurmJob.jobId
+                """)
+            var concluded: [(key: String, jobId: String)] = []
+            for row in rows {
+                let jobId: String = row["jobId"], key: String = row["stageKey"]
+                try db.execute(sql: "UPDATE slurmJob SET endedAt = ?, outcome = ? WHERE jobId = ?",
+                               arguments: [StateStore.now, "exit 0, finished while no run followed it", jobId])
+                try appendEvent(db, runId: runId, key: key, kind: "concluded", "slurm job \(jobId) finished while no run followed it")
+                concluded.append((key, jobId))
+            }
+            return concluded
+        }
+    }
+
     /// Concludes a submission. If the job's own process still holds `running` on the stage (it was killed before
     /// it could record anything), the lease is released as `interrupted` so the stage can run again at once.
     public func concludeSlurmJob(_ jobId: String, key: String, outcome: String, runId: String?) throws {

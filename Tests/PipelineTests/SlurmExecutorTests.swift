@@ -131,10 +131,38 @@ final class SlurmExecutorTests: XCTestCase {
 
         let (code2, log2) = try ReleaseBinary.run(args)
         XCTAssertEqual(code2, 0, log2)
-        XCTAssertTrue(log2.contains("prep: following slurm job"), log2)
+        // prep's job may still run (the next run follows it) or may have finished in between (the next run
+        // concludes its record); either way it is never submitted again.
+        XCTAssertTrue(log2.contains("prep: following slurm job") || log2.range(of: #"prep: slurm job \d+ finished while no run followed it"#, options: .regularExpression) != nil, log2)
+        XCTAssertEqual(try p.state().openSlurmJobs(), [], "every submitted job was concluded")
         XCTAssertEqual([p.count("prep"), p.count("work-1"), p.count("work-2")], [1, 1, 1], "each stage ran exactly once")
         XCTAssertEqual(try p.state().events().filter { $0.kind == "submitted" }.count, 3)
         XCTAssertTrue(try p.state().allStages().allSatisfy { $0.status == .done })
+    }
+
+    /// A detached job that finishes before the next run starts (CI hit this race): the next run takes the stage as
+    /// done, concludes the job's open record and says so, and submits only what is left.
+    func testJobThatFinishedWhileDetachedIsConcludedByTheNextRun() throws {
+        let p = try TestProject()
+        try p.write("pipelines/p.json", countingPipeline(counts: p.counts))
+        let spec = p.root.appendingPathComponent("experiments/e.json")
+        try p.write("experiments/e.json", countingExperiment(seeds: [1]))
+        let args = ["run", spec.path, "--executor", "slurm", "--workspace", p.workspace.path]
+        let (code, log) = try ReleaseBinary.run(args + ["--detach"])
+        XCTAssertEqual(code, 0, log)
+        let deadline = Date().addingTimeInterval(60)
+        while try p.state().allStages().first(where: { $0.name == "prep" })?.status != .done {
+            guard Date() < deadline else { return XCTFail("prep's slurm job did not finish within 60 s") }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        XCTAssertEqual(try p.state().openSlurmJobs().count, 1, "prep is done but nothing has concluded its job yet")
+
+        let (code2, log2) = try ReleaseBinary.run(args)
+        XCTAssertEqual(code2, 0, log2)
+        XCTAssertNotNil(log2.range(of: #"prep: slurm job \d+ finished while no run followed it"#, options: .regularExpression), log2)
+        XCTAssertEqual([p.count("prep"), p.count("work-1")], [1, 1], "each stage ran exactly once")
+        XCTAssertEqual(try p.state().events().filter { $0.kind == "submitted" }.count, 2)
+        XCTAssertEqual(try p.state().openSlurmJobs(), [], "every submitted job was concluded")
     }
 
     /// Item 5: a job killed at its time limit (a profile's `resources`, 1 minute) is resubmitted in the same run
