@@ -36,9 +36,28 @@ public enum SpecSchemas {
       }
     },
     "targets": {"type": "array", "items": {"type": "string"}, "description": "Template stages to build (with their inputs); default: all."},
-    "report": {"type": "object", "description": "How `hmpipe report` lays out this spec as the paper's table (see README: Reports)."}
+    "report": {
+      "type": "object",
+      "description": "How `hmpipe report` lays out this spec as the paper's table (see README: Reports).",
+      "properties": {
+        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each judged against the seed spread."}
+      }
+    }
   },
   "$defs": {
+    "claim": {
+      "type": "object",
+      "required": ["text"],
+      "additionalProperties": false,
+      "properties": {
+        "text": {"type": "string", "description": "The claim as the report prints it."},
+        "kind": {"enum": ["beats", "improves", "gap_grows"], "description": "beats (default): better > worse; improves: row (every row if absent) better at the last column than the first; gap_grows: better − worse larger at the last column than the first."},
+        "better": {"type": "string", "description": "Row key (beats, gap_grows)."},
+        "worse": {"type": "string", "description": "Row key (beats, gap_grows)."},
+        "row": {"type": "string", "description": "Row key (improves)."},
+        "column": {"type": "string", "description": "beats only: compare in this column instead of the average over columns."}
+      }
+    },
     "values": {"type": "object", "additionalProperties": {"type": ["string", "integer", "number", "boolean", "array", "object", "null"]}},
     "profile": {
       "type": "object",

@@ -15,7 +15,10 @@ final class ReportTests: XCTestCase {
         var json: [String: Any] = ["paper": "table3", "title": "T3", "rows": "variant", "stage": "test",
                                    "metric": ["default": "em"], "paper_task": ["cloze-qa": "squad"], "backbone": "tiny",
                                    "row_order": ["moe", "hypermoe"]]
-        json["claims"] = claims.map { ["text": $0.text, "better": $0.better, "worse": $0.worse] }
+        json["claims"] = claims.map { c in
+            ["text": c.text, "kind": c.kind?.rawValue, "better": c.better, "worse": c.worse, "row": c.row, "column": c.column]
+                .compactMapValues { $0 }
+        }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
         try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
         return try XCTUnwrap(ReportLayout.load(specFile: url))
@@ -161,5 +164,75 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(caption.contains("`8`: extractive cloze QA (derived"), caption)
         XCTAssertTrue(caption.contains("`16`: extractive cloze QA (derived"), caption)
         XCTAssertFalse(caption.contains("user-supplied"), caption)
+    }
+
+    /// Figure 3's trend claims: a row improves from the first column to the last (8 → 32 experts), and a gap
+    /// grows along the columns — judged by the same seed-spread rule as "beats".
+    func testTrendClaims() throws {
+        let claims = [ReportLayout.Claim(text: "moe improves", kind: .improves, row: "moe"),
+                      ReportLayout.Claim(text: "share improves", kind: .improves, row: "moe-share"),
+                      ReportLayout.Claim(text: "all improve", kind: .improves),
+                      ReportLayout.Claim(text: "gap grows", kind: .gapGrows, better: "hypermoe", worse: "moe"),
+                      ReportLayout.Claim(text: "gap grows vs share", kind: .gapGrows, better: "hypermoe", worse: "moe-share")]
+        var json: [String: Any] = ["paper": "table2", "title": "F3", "rows": "variant", "columns": "experts", "stage": "test",
+                                   "metric": ["default": "em"], "backbone": "tiny"]
+        json["claims"] = claims.map { c in
+            ["text": c.text, "kind": c.kind?.rawValue, "better": c.better, "worse": c.worse, "row": c.row].compactMapValues { $0 }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
+        // em by variant and expert count, two seeds each (std 1.41 everywhere).
+        let em: [String: [Int: [Double]]] = ["moe": [8: [10, 12], 16: [14, 16], 32: [20, 22]],
+                                             "moe-share": [8: [20, 22], 16: [15, 17], 32: [10, 12]],
+                                             "hypermoe": [8: [12, 14], 16: [20, 22], 32: [30, 32]]]
+        func cells(_ em: [String: [Int: [Double]]]) -> [CellResult] {
+            em.flatMap { variant, byN in byN.flatMap { n, values in values.enumerated().map { seed, v in
+                CellResult(spec: "t", profile: "default", label: "\(variant)-\(n)-\(seed)",
+                           axes: ["variant": .string(variant), "experts": .int(Int64(n)), "seed": .int(Int64(seed))],
+                           stages: ["test": .init(key: "k\(variant)\(n)\(seed)", status: .done, metrics: ["em": v])])
+            } } }
+        }
+        let t = ReportBuilder(layout: layout, paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells(em), parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(t.columns.map(\.name), ["8", "16", "32"], "numeric columns in increasing order")
+        XCTAssertEqual(t.claims.map(\.verdict), [.reproduced, .notReproduced, .notReproduced, .reproduced, .reproduced])
+        XCTAssertTrue(t.claims[0].detail.hasPrefix("change 8 → 32 +10.00, largest seed std 1.41, n ≥ 2"), t.claims[0].detail)
+        // hypermoe − moe: +2 at 8, +10 at 32; hypermoe − moe-share: −8 at 8, +20 at 32.
+        XCTAssertTrue(t.claims[3].detail.hasPrefix("gap +2.00 at 8 → +10.00 at 32, growth +8.00"), t.claims[3].detail)
+        XCTAssertTrue(t.claims[4].detail.hasPrefix("gap -8.00 at 8 → +20.00 at 32, growth +28.00"), t.claims[4].detail)
+        XCTAssertTrue(ReportRenderer.markdown(t).contains("all improve: **not reproduced**"))
+
+        // Within the spread: moe's seeds disagree by more than the trend.
+        var noisy = em
+        noisy["moe"] = [8: [-20, 12], 16: [14, 16], 32: [-10, 22]]
+        let u = ReportBuilder(layout: layout, paper: try paper())
+            .build(spec: "t", profile: "default", cells: cells(noisy), parameters: ["task": .string("cloze-qa")])
+        XCTAssertEqual(u.claims[0].verdict, .inconclusive, u.claims[0].detail)
+        XCTAssertEqual(u.claims[3].verdict, .inconclusive, u.claims[3].detail)
+    }
+
+    /// A claim that lacks what its kind needs, or has a kind that does not exist, is a spec error naming the
+    /// file and the claim — not a silently inconclusive line.
+    func testMalformedClaimsNameTheSpecAndPlace() throws {
+        func load(_ claim: [String: Any]) throws -> ReportLayout? {
+            let json: [String: Any] = ["paper": "table2", "title": "F3", "rows": "variant", "stage": "test",
+                                       "metric": ["default": "em"], "backbone": "tiny", "claims": [["text": "ok", "better": "a", "worse": "b"], claim]]
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+            try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
+            return try ReportLayout.load(specFile: url)
+        }
+        func message(_ claim: [String: Any]) -> String {
+            do { _ = try load(claim); return "no error" } catch { return "\(error)" }
+        }
+        var m = message(["text": "x", "kind": "improves", "better": "a"])
+        XCTAssertTrue(m.contains("layout-") && m.contains("$.report.claims[1]: an 'improves' claim takes 'row'"), m)
+        m = message(["text": "x", "kind": "gap_grows", "better": "a"])
+        XCTAssertTrue(m.contains("$.report.claims[1]: a 'gap_grows' claim needs 'better' and 'worse'"), m)
+        m = message(["text": "x", "kind": "gap-grows", "better": "a", "worse": "b"])
+        XCTAssertTrue(m.contains("$.report.claims[1].kind"), m)
+        m = message(["better": "a", "worse": "b"])
+        XCTAssertTrue(m.contains("$.report.claims[1].text: missing required key 'text'"), m)
+        XCTAssertEqual(try load(["text": "x", "kind": "improves"])?.claims?.last?.kind, .improves)
     }
 }

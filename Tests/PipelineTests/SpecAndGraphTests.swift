@@ -73,6 +73,10 @@ final class SpecAndGraphTests: XCTestCase {
         e = try errors(#"{"name": "e", "pipelines": ["../pipelines/p.json"], "grid": {"axes": {"seed": [1, "two"], "sede": [1]}}, "profiles": {"smoke": {}, "default": {}, "paper": {}}}"#)
         XCTAssertTrue(e.contains { $0.path == "$.grid.axes.seed[1]" && $0.message.contains("expected integer") }, "\(e)")
         XCTAssertTrue(e.contains { $0.path == "$.grid.axes.sede" && $0.suggestion == "seed" }, "\(e)")
+        // A report claim of a kind that does not exist, or with a misspelled key, is caught before anything runs.
+        e = try errors(#"{"name": "e", "pipelines": ["../pipelines/p.json"], "profiles": {"smoke": {}, "default": {}, "paper": {}}, "report": {"claims": [{"text": "t", "kind": "gap-grows", "beter": "a"}]}}"#)
+        XCTAssertTrue(e.contains { $0.path == "$.report.claims[0].kind" }, "\(e)")
+        XCTAssertTrue(e.contains { $0.path == "$.report.claims[0].beter" && $0.suggestion == "better" }, "\(e)")
         // Unknown kind and unknown input stage in a pipeline file.
         try p.write("pipelines/p.json", #"""
             {"name": "p", "stages": {

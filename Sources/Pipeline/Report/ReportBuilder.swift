@@ -113,7 +113,7 @@ public struct ReportBuilder {
                                 rows: rows, paperRows: ratios + paperRows, claims: [], cellsDone: done,
                                 cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count)
         table.caption = caption(table, cells: cells, parameters: parameters)
-        table.claims = (layout.claims ?? []).map { check($0, in: table) }
+        table.claims = (layout.claims ?? []).map { ReportClaims.check($0, in: table) }
         return table
     }
 
@@ -153,29 +153,5 @@ public struct ReportBuilder {
         }
         lines.append("Cells: mean ± sample std over seeds (n). Paper rows: \(paper.source)")
         return lines
-    }
-
-    /// "better > worse": reproduced when the mean difference exceeds the larger seed std (and 0 when n = 1
-    /// is not enough to say), not reproduced when it is that far the other way, inconclusive otherwise.
-    func check(_ claim: ReportLayout.Claim, in t: ReportTable) -> ReportTable.ClaimResult {
-        guard let a = t.rows.first(where: { $0.key == claim.better }), let b = t.rows.first(where: { $0.key == claim.worse }) else {
-            return .init(text: claim.text, verdict: .inconclusive, detail: "rows missing")
-        }
-        let indices = t.columns.indices.filter { claim.column == nil || t.columns[$0].name == claim.column }
-        var diffs: [Double] = [], spread = 0.0, nMin = Int.max
-        for i in indices {
-            guard let ca = a.cells[i], let cb = b.cells[i], !ca.values.isEmpty, !cb.values.isEmpty else { continue }
-            let sign = t.columns[i].higherIsBetter ? 1.0 : -1.0
-            diffs.append(sign * (ca.mean - cb.mean))
-            spread = max(spread, ca.std, cb.std)
-            nMin = min(nMin, ca.values.count, cb.values.count)
-        }
-        guard !diffs.isEmpty else { return .init(text: claim.text, verdict: .inconclusive, detail: "no finished cells") }
-        let d = diffs.reduce(0, +) / Double(diffs.count)
-        let detail = String(format: "mean difference %+.2f, largest seed std %.2f, n ≥ %d", d, spread, nMin)
-        if nMin < 2 { return .init(text: claim.text, verdict: .inconclusive, detail: detail + " (one seed: no spread to judge)") }
-        if d > spread { return .init(text: claim.text, verdict: .reproduced, detail: detail) }
-        if -d > spread { return .init(text: claim.text, verdict: .notReproduced, detail: detail) }
-        return .init(text: claim.text, verdict: .inconclusive, detail: detail + " (within the seed spread)")
     }
 }

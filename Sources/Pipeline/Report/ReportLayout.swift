@@ -24,7 +24,8 @@ public struct ReportLayout: Decodable, Sendable {
     /// Row order and display labels.
     public var rowLabels: [String: String]?
     public var rowOrder: [String]?
-    /// Qualitative claims of the paper to check: "better" row should beat "worse" row.
+    /// Qualitative claims of the paper to check (one row beats another, a row improves along the columns, a gap
+    /// grows along them); see `Claim`.
     public var claims: [Claim]?
     /// With `metric_columns`: which task each column measures (for the caption's data line); `${parameter}`
     /// takes the task from the spec's (profile's) parameter.
@@ -44,14 +45,41 @@ public struct ReportLayout: Decodable, Sendable {
     /// Metrics where lower is better (perplexity).
     public var lowerIsBetter: [String]?
 
+    /// A qualitative claim of the paper, checked by `ReportClaims` against the seed spread.
     public struct Claim: Decodable, Sendable {
+        public enum Kind: String, Decodable, Sendable, CaseIterable {
+            /// `better` beats `worse`, on average over the columns (or in `column`). The default.
+            case beats
+            /// `row` (every row when absent) gets better from the first column to the last (Figure 3's N).
+            case improves
+            /// `better` − `worse` is larger at the last column than at the first.
+            case gapGrows = "gap_grows"
+        }
         public var text: String
-        public var better: String
-        public var worse: String
-        /// Compare the average over columns (default) or one column.
+        public var kind: Kind?
+        public var better: String?
+        public var worse: String?
+        public var row: String?
+        /// For `beats`: compare in one column instead of the average over columns.
         public var column: String?
-        public init(text: String, better: String, worse: String, column: String? = nil) {
-            self.text = text; self.better = better; self.worse = worse; self.column = column
+        public init(text: String, kind: Kind? = nil, better: String? = nil, worse: String? = nil, row: String? = nil,
+                    column: String? = nil) {
+            self.text = text; self.kind = kind; self.better = better; self.worse = worse; self.row = row; self.column = column
+        }
+
+        /// What the kind needs and does not take, as a message; nil when well-formed.
+        func problem() -> String? {
+            switch kind ?? .beats {
+            case .beats, .gapGrows:
+                if better == nil || worse == nil { return "a '\((kind ?? .beats).rawValue)' claim needs 'better' and 'worse' rows" }
+                if row != nil { return "'row' belongs to 'improves' claims; this one compares 'better' with 'worse'" }
+                if kind == .gapGrows, column != nil { return "a 'gap_grows' claim compares the first and last columns; drop 'column'" }
+            case .improves:
+                if better != nil || worse != nil || column != nil {
+                    return "an 'improves' claim takes 'row' (or none, for every row), not 'better', 'worse' or 'column'"
+                }
+            }
+            return nil
         }
     }
 
@@ -63,6 +91,41 @@ public struct ReportLayout: Decodable, Sendable {
         guard let block = json["report"] else { return nil }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(ReportLayout.self, from: JSONEncoder().encode(block))
+        let layout: ReportLayout
+        do {
+            layout = try decoder.decode(ReportLayout.self, from: JSONEncoder().encode(block))
+        } catch let error as DecodingError {
+            throw SpecError(file: specFile.path, path: "$.report" + error.jsonPath, error.reason)
+        }
+        for (i, claim) in (layout.claims ?? []).enumerated() {
+            if let problem = claim.problem() { throw SpecError(file: specFile.path, path: "$.report.claims[\(i)]", problem) }
+        }
+        return layout
+    }
+}
+
+private extension DecodingError {
+    var context: Context? {
+        switch self {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): return c
+        @unknown default: return nil
+        }
+    }
+
+    /// `.claims[2].kind` for the place decoding stopped (snake_case keys as the user wrote them).
+    var jsonPath: String {
+        var path = (context?.codingPath ?? []).map { k in k.intValue.map { "[\($0)]" } ?? "." + k.stringValue }.joined()
+        if case .keyNotFound(let key, _) = self { path += "." + key.stringValue }
+        return path
+    }
+
+    var reason: String {
+        switch self {
+        case .keyNotFound(let key, _): return "missing required key '\(key.stringValue)'"
+        case .typeMismatch(let type, _): return "expected \(type)"
+        case .valueNotFound(let type, _): return "expected \(type), found null"
+        case .dataCorrupted(let c): return c.debugDescription
+        @unknown default: return "\(self)"
+        }
     }
 }
