@@ -2,7 +2,8 @@ import Foundation
 import Formats
 import GRDB
 
-/// The workspace's SQLite database (GRDB, WAL). Every SQL statement of hmpipe lives in this file.
+/// The workspace's SQLite database (GRDB, WAL). Every SQL statement of hmpipe lives in this file and in its
+/// Slurm part, `StateStore+Slurm.swift`.
 ///
 /// Several `hmpipe` processes may open one workspace at once: WAL lets readers proceed, write transactions
 /// are IMMEDIATE (GRDB's default) and wait up to `busyTimeout` for each other. Stage leases are rows in
@@ -132,6 +133,17 @@ public final class StateStore: @unchecked Sendable {
                 t.column("submittedAt", .double).notNull()
                 t.column("endedAt", .double)
                 t.column("outcome", .text)
+            }
+        }
+        m.registerMigration("v3-slurm-reservation") { db in
+            // A run between "nothing submitted for this stage" and sbatch returning: held so that a second run on
+            // the same workspace waits instead of submitting the stage again.
+            try db.create(table: "slurmReservation") { t in
+                t.primaryKey("stageKey", .text)
+                t.column("host", .text).notNull()
+                t.column("pid", .integer).notNull()
+                t.column("processStart", .text).notNull()
+                t.column("at", .double).notNull()
             }
         }
         return m
@@ -339,61 +351,6 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
-    // MARK: Slurm jobs
-
-    public func recordSlurmSubmission(_ job: SlurmJobRecord) throws {
-        try writer.write { db in
-            try job.insert(db)
-            try appendEvent(db, runId: job.runId, key: job.stageKey, kind: "submitted", "slurm job \(job.jobId)")
-        }
-    }
-
-    /// Submissions not yet concluded, for the given keys (all keys when nil), oldest first.
-    public func openSlurmJobs(keys: [String]? = nil) throws -> [SlurmJobRecord] {
-        try writer.read { db in
-            let open = try SlurmJobRecord.fetchAll(db, sql: "SELECT * FROM slurmJob WHERE endedAt IS NULL ORDER BY submittedAt")
-            guard let keys else { return open }
-            let wanted = Set(keys)
-            return open.filter { wanted.contains($0.stageKey) }
-        }
-    }
-
-    /// Concludes the submissions whose job already committed its stage as done while no run was following it
-    /// (a `--detach` run exited first). Without this the planner counts the stage as cached and the record stays
-    /// open for ever. Returns (stage key, job id) of each.
-    public func concludeSlurmJobsThatFinishedTheirStage(runId: String?) throws -> [(key: String, jobId: String)] {
-        try writer.write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT slurmJob.jobId, slurmJob.stageKey FROM slurmJob JOIN stage ON stage.key = slurmJob.stageKey
-                WHERE slurmJob.endedAt IS NULL AND stage.status = 'done' AND stage.slurmJob = slurmJob.jobId
-                """)
-            var concluded: [(key: String, jobId: String)] = []
-            for row in rows {
-                let jobId: String = row["jobId"], key: String = row["stageKey"]
-                try db.execute(sql: "UPDATE slurmJob SET endedAt = ?, outcome = ? WHERE jobId = ?",
-                               arguments: [StateStore.now, "exit 0, finished while no run followed it", jobId])
-                try appendEvent(db, runId: runId, key: key, kind: "concluded", "slurm job \(jobId) finished while no run followed it")
-                concluded.append((key, jobId))
-            }
-            return concluded
-        }
-    }
-
-    /// Concludes a submission. If the job's own process still holds `running` on the stage (it was killed before
-    /// it could record anything), the lease is released as `interrupted` so the stage can run again at once.
-    public func concludeSlurmJob(_ jobId: String, key: String, outcome: String, runId: String?) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE slurmJob SET endedAt = ?, outcome = ? WHERE jobId = ? AND endedAt IS NULL",
-                           arguments: [StateStore.now, outcome, jobId])
-            try db.execute(sql: """
-                UPDATE stage SET status = 'interrupted', finishedAt = ?, error = ? WHERE key = ? AND status = 'running' AND slurmJob = ?
-                """, arguments: [StateStore.now, "slurm job \(jobId) ended: \(outcome)", key, jobId])
-            if db.changesCount > 0 {
-                try appendEvent(db, runId: runId, key: key, kind: "interrupted", "slurm job \(jobId) ended (\(outcome)) while it held the lease")
-            }
-        }
-    }
-
     // MARK: Metrics and events
 
     public func recordMetric(key: String, name: String, value: Double, step: Int?) throws {
@@ -406,7 +363,7 @@ public final class StateStore: @unchecked Sendable {
         try writer.write { db in try appendEvent(db, runId: runId, key: key, kind: kind, message) }
     }
 
-    private func appendEvent(_ db: Database, runId: String?, key: String?, kind: String, _ message: String) throws {
+    func appendEvent(_ db: Database, runId: String?, key: String?, kind: String, _ message: String) throws {
         try EventRecord(id: nil, runId: runId, stageKey: key, at: StateStore.now, kind: kind, message: message).insert(db)
     }
 

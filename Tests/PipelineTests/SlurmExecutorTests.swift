@@ -165,6 +165,25 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(try p.state().openSlurmJobs(), [], "every submitted job was concluded")
     }
 
+    /// Two runs started together on one workspace: each stage is submitted once (the second run waits while the
+    /// first is in sbatch, then follows its job), and both end successfully.
+    func testConcurrentRunsSubmitEachStageOnce() throws {
+        let p = try TestProject()
+        try p.write("pipelines/p.json", countingPipeline(counts: p.counts))
+        let spec = p.root.appendingPathComponent("experiments/e.json")
+        try p.write("experiments/e.json", countingExperiment(seeds: [1, 2, 3]))
+        let args = ["run", spec.path, "--executor", "slurm", "--workspace", p.workspace.path]
+        let runs = try (0..<2).map { _ in try ReleaseBinary.process(args) }
+        for run in runs { try run.run() }
+        for run in runs { run.waitUntilExit() }
+        XCTAssertEqual(runs.map(\.terminationStatus), [0, 0])
+        XCTAssertEqual([p.count("prep"), p.count("work-1"), p.count("work-2"), p.count("work-3")], [1, 1, 1, 1], "each stage ran once")
+        let submitted = try p.state().events().filter { $0.kind == "submitted" }.compactMap(\.stageKey)
+        XCTAssertEqual(submitted.count, 4, "one job per stage: \(submitted)")
+        XCTAssertEqual(Set(submitted).count, 4)
+        XCTAssertEqual(try p.state().openSlurmJobs(), [])
+    }
+
     /// Item 5: a job killed at its time limit (a profile's `resources`, 1 minute) is resubmitted in the same run
     /// and continues from the stage's checkpoint folder. A command stage stands in for training here (its
     /// checkpoint is a step counter in HM_CKPT; real training resumes the same way, see the scancel test): a real

@@ -125,4 +125,50 @@ final class SlurmUnitTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no stage named 'aa'"), "\(error)")
         }
     }
+
+    /// Two runs on one workspace never both submit a stage: the first to reserve it submits; a second sees it
+    /// "submitting" (then "following" the job); a dead holder's reservation is taken over; done means done.
+    func testSubmissionReservationLetsOneRunSubmit() throws {
+        let p = try TestProject()
+        let spec = try p.spec(pipeline: #"{"name": "p", "stages": {"s": {"kind": "command", "params": {"command": "true", "outputs": ["o"]}}}}"#,
+                              experiment: #"{"name": "e", "pipelines": ["../pipelines/p.json"], "profiles": {"smoke": {}, "default": {}, "paper": {}}}"#)
+        let state = try p.state()
+        let graph = try StageGraph.build(try ExperimentSpec.load(spec))
+        try state.recordPlan(graph)
+        let key = try XCTUnwrap(graph.order.first)
+        func reserve(_ who: ProcessIdentity = .current, force: Bool = false, staleAfter: TimeInterval = 120) throws -> StateStore.SubmissionSlot {
+            try state.reserveSlurmSubmission(key: key, force: force, as: who, staleAfter: staleAfter)
+        }
+        // pid 1 lives as long as the machine: another run in the middle of sbatch.
+        let other = ProcessIdentity(host: ProcessIdentity.current.host, pid: 1, start: try XCTUnwrap(ProcessIdentity.startToken(of: 1)))
+        XCTAssertEqual(try reserve(other), .reserved)
+        XCTAssertEqual(try reserve(), .submitting(by: other.description))
+        XCTAssertEqual(try reserve(other), .reserved, "the holder itself may ask again")
+        // A run that died holding it (pid 1 with another start token): its reservation is taken over.
+        try state.releaseSlurmReservation(key: key, as: other)
+        XCTAssertEqual(try reserve(ProcessIdentity(host: other.host, pid: 1, start: "0@gone")), .reserved)
+        XCTAssertEqual(try reserve(), .reserved)
+        // From another host only age tells: a fresh reservation holds, one older than the limit does not.
+        try state.releaseSlurmReservation(key: key)
+        XCTAssertEqual(try reserve(ProcessIdentity(host: "elsewhere", pid: 7, start: "1@x")), .reserved)
+        XCTAssertEqual(try reserve(), .submitting(by: "pid 7 on elsewhere"))
+        XCTAssertEqual(try reserve(staleAfter: 0), .reserved)
+        // Released: another run may reserve at once.
+        try state.releaseSlurmReservation(key: key)
+        XCTAssertEqual(try reserve(other), .reserved)
+
+        // Recording the job ends the reservation; while the job is open everyone follows it.
+        try state.recordSlurmSubmission(SlurmJobRecord(jobId: "41", stageKey: key, runId: nil, submittedAt: Date().timeIntervalSince1970))
+        XCTAssertEqual(try reserve(), .following(jobId: "41"))
+        XCTAssertEqual(try reserve(other), .following(jobId: "41"))
+        try state.concludeSlurmJob("41", key: key, outcome: "exit 1", runId: nil)
+        XCTAssertEqual(try reserve(), .reserved, "recording the job released the other run's reservation")
+
+        // Done means nothing to submit, unless forced.
+        let run = try state.beginRun(command: "test", specs: ["e"], profile: "default")
+        XCTAssertEqual(try state.claim(key: key, runId: run, force: false, threads: 1), .claimed(attempt: 1))
+        XCTAssertTrue(try state.commitDone(key: key, runId: run, artifacts: []))
+        XCTAssertEqual(try reserve(), .done)
+        XCTAssertEqual(try reserve(force: true), .reserved)
+    }
 }

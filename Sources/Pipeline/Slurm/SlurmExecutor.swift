@@ -45,13 +45,25 @@ public struct SlurmExecutor: Executor {
                                         threads: options.threads ?? (env.resources[key] ?? .defaults(kind: row.kind)).cpus,
                                         force: env.force)
             let jobId: String
-            if let open = try env.state.openSlurmJobs(keys: [key]).last {
-                jobId = open.jobId
+            switch try env.state.reserveSlurmSubmission(key: key, force: env.force) {
+            case .following(let open):
+                jobId = open
                 env.progress?.message("\(row.name): following slurm job \(jobId), submitted earlier")
-            } else {
-                if row.status == .done && !env.force { return .cached }
-                if try env.state.leaseHolder(key: key) != nil { return .held }
-                jobId = try submit(script, resources: env.resources[key] ?? .defaults(kind: row.kind), env)
+            case .done:
+                return .cached
+            case .submitting:
+                return .held   // another run is in sbatch for this stage; its job appears as open in a moment
+            case .reserved:
+                if try env.state.leaseHolder(key: key) != nil {
+                    try env.state.releaseSlurmReservation(key: key)
+                    return .held
+                }
+                do {
+                    jobId = try submit(script, resources: env.resources[key] ?? .defaults(kind: row.kind), env)
+                } catch {
+                    try? env.state.releaseSlurmReservation(key: key)
+                    throw error
+                }
             }
             switch try follow(jobId, script: script, env) {
             case .outcome(let outcome):
