@@ -5,8 +5,8 @@
 /// `BertNormalizer` (so training and tokenizing see identical words); start from all characters (word-initial
 /// as is, inside a word as `##c`); repeatedly merge the adjacent pair with the highest
 /// count(ab) / (count(a) · count(b)), ties broken by the pair's string, until the vocabulary is full.
-/// Pair counts are recomputed each round over distinct words, which is fine for the stand-in corpora
-/// (tens of thousands of distinct words, vocabularies of a few thousand).
+/// Counts are kept incrementally: a merge re-counts only the words that contained the merged pair (found
+/// through a pair → words index), so a round costs one scan over the live pairs, not over the corpus.
 public enum WordPieceTrainer {
     public static let specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -32,35 +32,52 @@ public enum WordPieceTrainer {
         // Every single character is in the vocabulary so any word in the training text can be spelled.
         var vocab = specialTokens + symbols.sorted()
         var inVocab = Set(vocab)
-        while vocab.count < vocabularySize {
-            var pair: [Int: Int] = [:]      // (a << 32 | b) → count
-            var single = [Int](repeating: 0, count: symbols.count)
-            for (k, s) in segs.enumerated() {
-                for x in s { single[x] += counts[k] }
-                if s.count > 1 { for i in 0..<(s.count - 1) { pair[s[i] << 32 | s[i + 1], default: 0] += counts[k] } }
+        var pairCount: [Int: Int] = [:]       // (a << 32 | b) → count over the corpus
+        var single = [Int](repeating: 0, count: symbols.count)
+        var wordsWith: [Int: [Int]] = [:]     // pair → words that contain (or once contained) it
+        func tally(_ k: Int, _ sign: Int) {
+            let s = segs[k], c = sign * counts[k]
+            for x in s { single[x] += c }
+            guard s.count > 1 else { return }
+            for i in 0..<(s.count - 1) {
+                let key = s[i] << 32 | s[i + 1]
+                let n = pairCount[key, default: 0] + c
+                pairCount[key] = n == 0 ? nil : n
+                if sign > 0 { wordsWith[key, default: []].append(k) }
             }
-            var best: (key: Int, score: Double, name: String)? = nil
-            for (key, c) in pair {
-                let a = key >> 32, b = key & 0xFFFF_FFFF
-                let score = Double(c) / (Double(single[a]) * Double(single[b]))
-                let name = symbols[a] + symbols[b]
-                if best == nil || score > best!.score || (score == best!.score && name < best!.name) { best = (key, score, name) }
+        }
+        for k in segs.indices { tally(k, 1) }
+        while vocab.count < vocabularySize {
+            // Highest count(ab) / (count(a) · count(b)); ties by the pair's string, built only for ties.
+            var best: (key: Int, score: Double)? = nil
+            for (key, c) in pairCount {
+                let score = Double(c) / (Double(single[key >> 32]) * Double(single[key & 0xFFFF_FFFF]))
+                if let b = best, score < b.score { continue }
+                if let b = best, score == b.score, name(key, symbols) >= name(b.key, symbols) { continue }
+                best = (key, score)
             }
             guard let chosen = best else { break }
             let a = chosen.key >> 32, b = chosen.key & 0xFFFF_FFFF
             let merged = symbols[a] + (symbols[b].hasPrefix("##") ? String(symbols[b].dropFirst(2)) : symbols[b])
             let m = id(merged)
+            if m == single.count { single.append(0) }
             if inVocab.insert(merged).inserted { vocab.append(merged) }
-            for k in segs.indices where segs[k].count > 1 {
-                var s = segs[k], i = 0
-                var r: [Int] = []
+            // Each affected word once, even if the index lists it several times.
+            var seen = Set<Int>()
+            for k in wordsWith.removeValue(forKey: chosen.key) ?? [] where seen.insert(k).inserted {
+                let s = segs[k]
+                var r: [Int] = [], i = 0
                 while i < s.count {
                     if i + 1 < s.count && s[i] == a && s[i + 1] == b { r.append(m); i += 2 } else { r.append(s[i]); i += 1 }
                 }
-                s = r
-                segs[k] = s
+                guard r.count != s.count else { continue }   // no longer contains the pair
+                tally(k, -1)
+                segs[k] = r
+                tally(k, 1)
             }
         }
         return vocab
     }
+
+    private static func name(_ key: Int, _ symbols: [String]) -> String { symbols[key >> 32] + symbols[key & 0xFFFF_FFFF] }
 }
