@@ -28,8 +28,12 @@ public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
         return "\(fields[19])@\(bootID)"
     }
 
-    /// The Slurm job this process runs in, if any (recorded with every lease it takes).
-    public static let slurmJob: String? = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The Slurm job this process runs in, if any (recorded with every lease it takes): for an element of a job
+    /// array, the `ARRAY_TASK` id hmpipe follows it by (`HMPIPE_JOB_ID`, set by the array script).
+    public static let slurmJob: String? = {
+        let env = ProcessInfo.processInfo.environment
+        return [env["HMPIPE_JOB_ID"], env["SLURM_JOB_ID"]].lazy.compactMap { $0 }.first { !$0.isEmpty }
+    }()
 
     static let bootID: String = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "noboot"

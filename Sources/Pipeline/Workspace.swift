@@ -9,6 +9,7 @@ import Foundation
 ///     checkpoints/<key>/      resumable stages' checkpoints; survive interruption, removed on success
 ///     logs/<ab>/<key>.<n>.log one log per attempt
 ///     slurm/<key>/            Slurm executor: job.sh, <jobid>.out (job stdout/stderr), <jobid>.exit
+///     slurm/arrays/<uuid>/    --slurm-array: array.sh (element i execs stage i's job.sh)
 ///     tmp/                    temp names for atomic renames
 public struct Workspace: Sendable {
     public let root: URL

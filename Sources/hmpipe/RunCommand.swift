@@ -8,8 +8,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Expand experiment specs and run every stage that is not cached.",
         discussion: """
         Resumes by default: stages already done are skipped, stages left running by a dead process are re-run.
-        With --executor slurm each stage becomes one sbatch job once its inputs are done; a later run (or status)
-        follows jobs still in flight instead of submitting them again (README: Running on Slurm).
+        With --executor slurm each stage becomes one sbatch job once its inputs are done (with --slurm-array, stages
+        ready together share one job array); a later run (or status) follows jobs still in flight instead of
+        submitting them again (README: Running on Slurm).
         Exit status: 0 all done (or, with --detach, nothing failed), 1 a stage failed, 2 invalid spec, 130 interrupted.
         """)
 
@@ -39,14 +40,16 @@ struct RunCommand: ParsableCommand {
     var partition: String?
     @Option(name: .customLong("slurm-opt"), help: "Extra sbatch option KEY=VALUE, without the leading -- (repeatable; overrides hmpipe's own, e.g. time=30).")
     var slurmOptions: [String] = []
+    @Flag(name: .customLong("slurm-array"), help: "Slurm: submit stages that become ready together (with equal resources) as one job array, not one job each.")
+    var slurmArray = false
     @Flag(name: .long, help: "Slurm: submit the stages that are ready and exit; run again to follow them and submit the rest.")
     var detach = false
     @Option(name: .long, help: "Slurm, Ctrl-C: cancel or leave the submitted jobs (default: ask on a terminal, else leave).")
     var onInterrupt: InterruptChoice?
 
     func validate() throws {
-        if executor == .local && (partition != nil || !slurmOptions.isEmpty || detach || onInterrupt != nil) {
-            throw ValidationError("--partition, --slurm-opt, --detach and --on-interrupt need --executor slurm")
+        if executor == .local && (partition != nil || !slurmOptions.isEmpty || detach || onInterrupt != nil || slurmArray) {
+            throw ValidationError("--partition, --slurm-opt, --slurm-array, --detach and --on-interrupt need --executor slurm")
         }
         for option in slurmOptions {
             do { _ = try SlurmOptions.sbatchArgument(option) } catch { throw ValidationError("\(error)") }
@@ -96,6 +99,7 @@ struct RunCommand: ParsableCommand {
         slurm.partition = partition
         slurm.extraArguments = try slurmOptions.map(SlurmOptions.sbatchArgument)
         slurm.detach = detach
+        slurm.arrays = slurmArray
         slurm.threads = threads
         switch onInterrupt {
         case .cancel?: slurm.onInterrupt = .cancel

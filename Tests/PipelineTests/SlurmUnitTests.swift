@@ -94,6 +94,52 @@ final class SlurmUnitTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "the exit file is written by rename")
     }
 
+    /// `--slurm-array`: element i of the array runs stage i's own job.sh, which writes its verdict as
+    /// `ARRAY_TASK.exit` (the id hmpipe follows, not the element's SLURM_JOB_ID) and its output beside it; a
+    /// SIGTERM to the element still reaches job.sh's trap (the array script execs it).
+    func testArrayElementRunsItsStagesJobScript() throws {
+        let p = try TestProject()
+        let fake = p.root.appendingPathComponent("fake-hmpipe")
+        try """
+            #!/bin/bash
+            echo "ran $2 as $HMPIPE_JOB_ID"
+            trap 'exit 130' TERM
+            [ -f \(p.root.path)/block-$2 ] && { touch \(p.root.path)/blocking; while :; do sleep 0.05; done; }
+            exit 4
+            """.write(to: fake, atomically: true, encoding: .utf8)
+        chmod(fake.path, 0o755)
+        let scripts = try ["k0", "k1", "k2"].map { key in
+            let s = SlurmJobScript(key: key, name: key, binary: fake, workspace: Workspace(p.workspace), threads: 1, force: false)
+            try s.write()
+            return s
+        }
+        let array = p.root.appendingPathComponent("array.sh")
+        try SlurmArrayBatcher.scriptText(scripts).write(to: array, atomically: true, encoding: .utf8)
+        func start(task: Int) throws -> Process {
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.arguments = [array.path]
+            bash.environment = ["SLURM_ARRAY_JOB_ID": "50", "SLURM_ARRAY_TASK_ID": String(task), "SLURM_JOB_ID": "53", "PATH": "/usr/bin:/bin"]
+            try bash.run()
+            return bash
+        }
+        let element = try start(task: 1)
+        element.waitUntilExit()
+        XCTAssertEqual(element.terminationStatus, 4)
+        XCTAssertEqual(scripts[1].exitStatus(jobId: "50_1"), 4)
+        XCTAssertNil(scripts[1].exitStatus(jobId: "53"))
+        XCTAssertNil(scripts[0].exitStatus(jobId: "50_1"))
+        XCTAssertEqual(try String(contentsOf: scripts[1].outputFile(jobId: "50_1"), encoding: .utf8), "ran k1 as 50_1\n")
+
+        try "".write(to: p.root.appendingPathComponent("block-k2"), atomically: true, encoding: .utf8)
+        let blocked = try start(task: 2)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: p.root.appendingPathComponent("blocking").path) && Date() < deadline { usleep(20_000) }
+        kill(blocked.processIdentifier, SIGTERM)
+        blocked.waitUntilExit()
+        XCTAssertEqual(scripts[2].exitStatus(jobId: "50_2"), 130)
+    }
+
     func testResourcesComeFromKindTemplateAndProfileAndNeverEnterCacheKeys() throws {
         let p = try TestProject()
         func build(templateResources: String, profileResources: String) throws -> StageGraph {

@@ -27,7 +27,8 @@ public struct SlurmCommands: Sendable {
     /// MinJobAge ago, or never existed); a failed `squeue` throws, and callers treat that as "unknown".
     public func states(of jobIds: [String]) throws -> [String: SlurmJobState] {
         guard !jobIds.isEmpty else { return [:] }
-        let result = try run("squeue", ["-h", "-t", "all", "-j", jobIds.joined(separator: ","), "-o", "%i|%T"])
+        // -r: one line per array element (`12_3`), never a pending range such as `12_[3-9]`.
+        let result = try run("squeue", ["-h", "-r", "-t", "all", "-j", jobIds.joined(separator: ","), "-o", "%i|%T"])
         // With only unknown ids squeue exits 1 with this message; that is an answer ("none of them"), not a failure.
         if case .exited(1) = result.status, result.stderr.contains("Invalid job id specified") { return [:] }
         try result.check("squeue")

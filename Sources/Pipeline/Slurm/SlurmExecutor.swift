@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs each stage as a Slurm batch job (`hmpipe exec-stage KEY`, see `SlurmJobScript`).
+/// Runs each stage as a Slurm batch job (`hmpipe exec-stage KEY`, see `SlurmJobScript`), or with `--slurm-array`
+/// as an element of a job array shared with the stages that became ready with it (`SlurmArrayBatcher`).
 ///
 /// The scheduler hands over a stage when its inputs are done, so stages are submitted as their inputs complete:
 /// no `afterok` chains, and a failed upstream stage leaves nothing pending in the queue. Every submission is
@@ -15,11 +16,13 @@ public struct SlurmExecutor: Executor {
     public let options: SlurmOptions
     public let commands: SlurmCommands
     public let tracker: SlurmJobTracker
+    let batcher: SlurmArrayBatcher
 
     public init(options: SlurmOptions, commands: SlurmCommands = SlurmCommands()) {
         self.options = options
         self.commands = commands
         self.tracker = SlurmJobTracker(commands: commands)
+        self.batcher = SlurmArrayBatcher(commands: commands, options: options)
     }
 
     public func execute(key: String, environment: ExecutionEnvironment) -> StageOutcome {
@@ -81,7 +84,9 @@ public struct SlurmExecutor: Executor {
         try script.write()
         let arguments = script.sbatchArguments(resources: resources, partition: options.partition,
                                                workingDirectory: options.workingDirectory, extra: options.extraArguments)
-        let jobId = try commands.submit(script: script.scriptFile, arguments: arguments)
+        let jobId = options.arrays
+            ? try batcher.submit(.init(script: script, resources: resources, plainArguments: arguments))
+            : try commands.submit(script: script.scriptFile, arguments: arguments)
         try env.state.recordSlurmSubmission(SlurmJobRecord(jobId: jobId, stageKey: script.key, runId: env.runId,
                                                            submittedAt: Date().timeIntervalSince1970))
         env.progress?.message("\(script.name): submitted as slurm job \(jobId)")

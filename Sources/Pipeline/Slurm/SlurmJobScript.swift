@@ -37,7 +37,8 @@ public struct SlurmJobScript: Sendable {
         return """
             #!/bin/bash
             # hmpipe stage \(name.replacingOccurrences(of: "\n", with: " ")) (key \(key)), written by `hmpipe run --executor slurm`.
-            exit_file=\(dir)/"${SLURM_JOB_ID:-manual}.exit"
+            # HMPIPE_JOB_ID names an array element (`ARRAY_TASK`), whose SLURM_JOB_ID is a number of its own.
+            exit_file=\(dir)/"${HMPIPE_JOB_ID:-${SLURM_JOB_ID:-manual}}.exit"
             # A requeued run of this job must not leave the earlier run's verdict visible.
             rm -f "$exit_file"
             \(command) &

@@ -32,6 +32,11 @@ public struct SlurmOptions: Sendable {
     /// Resubmissions of a stage whose job the cluster ended (time limit, node failure, preemption) in one run;
     /// training resumes from its periodic checkpoint each time.
     public var resubmits = 2
+    /// `--slurm-array`: stages ready within `arrayWindowSeconds` of each other, with equal resources, go out as
+    /// one job array (at most `arrayMaxSize` elements, under the clusters' usual MaxArraySize of 1001).
+    public var arrays = false
+    public var arrayWindowSeconds = 1.0
+    public var arrayMaxSize = 1000
 
     public init() {}
 
