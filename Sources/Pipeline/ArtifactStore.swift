@@ -43,13 +43,19 @@ public struct ArtifactStore: Sendable {
         if (try? check(sha256: sha, size: storedSize, compressed: compressed, full: true)) == nil {
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temp = workspace.tmp.appendingPathComponent(UUID().uuidString)
-            if compressed {
-                let data = try Data(contentsOf: file)
-                try Zstd.compress(data).write(to: temp)
-            } else {
-                try fm.copyItem(at: file, to: temp)
+            do {
+                if compressed {
+                    let data = try Data(contentsOf: file)
+                    try Zstd.compress(data).write(to: temp)
+                } else {
+                    try fm.copyItem(at: file, to: temp)
+                }
+                try fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: temp.path)
+            } catch {
+                // A partial copy must not stay behind: on a full disk it is exactly the space that is missing.
+                try? fm.removeItem(at: temp)
+                throw PipelineError.io("cannot copy \(file.path) into the artifact store: \(ErrorText.describe(error))")
             }
-            try fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: temp.path)
             try replace(target, with: temp)
         }
         let stored = Int64((try fm.attributesOfItem(atPath: target.path)[.size] as? NSNumber)?.int64Value ?? 0)

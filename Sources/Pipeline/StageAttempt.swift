@@ -40,8 +40,16 @@ public struct StageAttempt: Sendable {
 
         func fail(_ status: StageStatus, _ message: String, exitCode: Int32? = nil) -> StageOutcome {
             appendLog(logFile, "hmpipe: \(status.rawValue): \(message)")
-            try? state.commitFailure(key: key, runId: env.runId, status: status, exitCode: exitCode, error: message)
-            return status == .interrupted ? .interrupted : .failed(message)
+            // The attempt's partial outputs go first: on a full disk they hold the space the record needs.
+            try? fm.removeItem(at: attemptDir)
+            var unrecorded = ""
+            do {
+                try state.commitFailure(key: key, runId: env.runId, status: status, exitCode: exitCode, error: message)
+            } catch {
+                unrecorded = "; the state database could not record this (\(ErrorText.describe(error))), so the next run retries the stage"
+            }
+            // The run's summary names the log, where the whole story is; the state keeps the message alone.
+            return status == .interrupted ? .interrupted : .failed("\(message) (log: \(logFile.path))\(unrecorded)")
         }
 
         do {
@@ -110,7 +118,7 @@ public struct StageAttempt: Sendable {
         } catch is StageCancelled {
             return fail(.interrupted, "cancelled (\(env.cancellation.cancelReason ?? "stop requested"))")
         } catch {
-            return fail(env.cancellation.isCancelled ? .interrupted : .failed, "\(error)")
+            return fail(env.cancellation.isCancelled ? .interrupted : .failed, ErrorText.describe(error))
         }
 
         var artifacts: [ArtifactRecord] = []
@@ -123,7 +131,7 @@ public struct StageAttempt: Sendable {
             do {
                 artifacts.append(try store.ingest(file, stageKey: key, name: name))
             } catch {
-                return fail(.failed, "cannot store output '\(name)': \(error)")
+                return fail(.failed, "cannot store output '\(name)': \(ErrorText.describe(error))")
             }
         }
         do {
@@ -131,7 +139,7 @@ public struct StageAttempt: Sendable {
                 return .failed("lost the lease on \(key) before commit")
             }
         } catch {
-            return .failed("cannot commit: \(error)")
+            return .failed("cannot commit: \(ErrorText.describe(error))")
         }
         try? fm.removeItem(at: checkpointDir)
         appendLog(logFile, "hmpipe: done")

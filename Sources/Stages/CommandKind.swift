@@ -89,6 +89,16 @@ public struct CommandKind: StageKind {
         // hmpipe dies while the command runs.
         let script = "exec >>\"$HM_LOG\" 2>&1\n" + command
         context.log("$ \(command)")
+        let logStart = (try? FileManager.default.attributesOfItem(atPath: context.logFile.path)[.size] as? Int) ?? 0
+        /// The command's last words (usually its error: "No space left on device"), for the failure message.
+        func lastLine() -> String {
+            guard let handle = try? FileHandle(forReadingFrom: context.logFile) else { return "" }
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: UInt64(logStart))
+            let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+            guard let line = text.split(whereSeparator: \.isNewline).last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return "" }
+            return ": " + String(line.prefix(300))
+        }
         let status = try CommandKind.runBlocking(script: script, environment: env,
                                                  directory: context.outputDirectory.path,
                                                  isCancelled: context.isCancelled)
@@ -96,10 +106,10 @@ public struct CommandKind: StageKind {
         case .exited(0): break
         case .exited(let code):
             if context.isCancelled() { throw StageCancelled() }
-            throw StageFailure("command exited with status \(code)", exitCode: code)
+            throw StageFailure("command exited with status \(code)\(lastLine())", exitCode: code)
         case .signaled(let signal):
             if context.isCancelled() { throw StageCancelled() }
-            throw StageFailure("command killed by signal \(signal)", exitCode: 128 + signal)
+            throw StageFailure("command killed by signal \(signal)\(lastLine())", exitCode: 128 + signal)
         }
         if let text = try? String(contentsOf: metricsFile, encoding: .utf8) {
             for (number, line) in text.split(separator: "\n").enumerated() {
