@@ -64,7 +64,8 @@ struct ReportCommand: ParsableCommand {
         if let out { try writeIndex(URL(fileURLWithPath: out)) }
     }
 
-    /// results/README.md: one line per report in the folder (title and run counts from its first lines).
+    /// results/README.md: one line per report in the folder (title and run counts from its first lines), and
+    /// under it each checked claim with its verdict (from the report's JSON), so the folder answers "what held?"
     private func writeIndex(_ dir: URL) throws {
         let reports = try FileManager.default.contentsOfDirectory(atPath: dir.path)
             .filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
@@ -72,7 +73,9 @@ struct ReportCommand: ParsableCommand {
             let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
             let title = text.first.map { $0.replacingOccurrences(of: "## ", with: "") } ?? name
             let runs = text.dropFirst().first { $0.hasPrefix("_Spec") }.map { " — " + $0.trimmingCharacters(in: CharacterSet(charactersIn: "_")) } ?? ""
-            return "- [\(title)](\(name))\(runs)"
+            let json = dir.appendingPathComponent(String(name.dropLast(3)) + ".json")
+            let claims = ((try? Data(contentsOf: json)).flatMap { try? JSONDecoder().decode(ReportTable.self, from: $0) })?.claims ?? []
+            return (["- [\(title)](\(name))\(runs)"] + claims.map { "  - \($0.text): **\($0.verdict.rawValue)**" }).joined(separator: "\n")
         }
         let text = "# Results\n\nWritten by `hmpipe report --out` from the workspace state (`make run` regenerates Table 3).\n\n" +
             lines.joined(separator: "\n") + "\n"

@@ -45,6 +45,17 @@ final class ReportFromStateTests: XCTestCase {
                       "HyperMoE's gap over MoE grows from 8 to 32 experts: **reproduced** — gap +2.00 at 8 → +6.00 at 32, growth +4.00"] {
             XCTAssertTrue(md.contains(claim), "\(claim)\n\(md)")
         }
+        // --out writes the three files and an index that lists each claim's verdict under its report.
+        let out = try TestProject().root.appendingPathComponent("results")
+        let (outCode, outLog) = try ReleaseBinary.run(["report", "experiments/figure3.json", "--workspace", workspace.path, "--out", out.path])
+        XCTAssertEqual(outCode, 0, outLog)
+        let index = try String(contentsOf: out.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(index.contains("- [Figure 3 — cloze-QA EM vs number of experts](figure3.md) — Spec `figure3`, 26 of 27 runs done.\n"
+                                     + "  - HyperMoE beats MoE (average over expert counts): **reproduced**\n"), index)
+        XCTAssertTrue(index.contains("  - HyperMoE's gap over MoE grows from 8 to 32 experts: **reproduced**\n"), index)
+        for file in ["figure3.md", "figure3.csv", "figure3.json", "figure3.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
+        }
         // HyperMoE − MoE-Share is 1, 4, 7 at 8, 16, 32 experts: +4.00 on average, beyond the 0.5 spread.
         XCTAssertTrue(md.contains("HyperMoE beats MoE-Share (average over expert counts): **reproduced** — mean difference +4.00"), md)
     }
