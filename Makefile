@@ -6,20 +6,23 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN := .build/$(CONFIG)/hmpipe
 PROFILE ?= default
-APT_PACKAGES := libopenblas-dev libzstd-dev libsqlite3-dev pkg-config
+APT_PACKAGES := libopenblas-dev libzstd-dev libsqlite3-dev pkg-config bzip2 unzip python3-pip
 # Debian's OpenBLAS 0.3.21 does not recognise newer Xeons and falls back to generic SSE3 kernels (~9× slower
 # sgemm). `hmpipe` re-executes itself with the right core type (Kernels/BlasCore.swift); the in-process test
-# runner cannot, so it gets the same choice here: the best family the CPU flags support.
+# runner cannot, so it gets the same choice here (the same flags as BlasCore.preferredCoreType).
 OPENBLAS_CORETYPE ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
-	if echo "$$f" | grep -qw avx512bw && echo "$$f" | grep -qw avx512vl; then echo SkylakeX; \
-	elif echo "$$f" | grep -qw avx2; then echo Haswell; fi)
+	has() { for x in "$$@"; do echo "$$f" | grep -qw "$$x" || return 1; done; }; \
+	if has avx512f avx512cd avx512bw avx512dq avx512vl; then echo SkylakeX; \
+	elif has avx2 fma; then echo Haswell; fi)
 export OPENBLAS_CORETYPE
 
 .PHONY: setup build test fetch-test-data bench run results clean
 
-# Installs the three C libraries when pkg-config cannot find them (needs root, as on CI and dev machines).
+# Installs the three C libraries (and the tools fetching pinned data uses: bzip2, unzip, pip) when any is
+# missing (needs root, as on CI and dev machines).
 setup:
-	@if ! pkg-config --exists openblas libzstd sqlite3 2>/dev/null; then \
+	@if ! pkg-config --exists openblas libzstd sqlite3 2>/dev/null || ! command -v bzip2 >/dev/null \
+	    || ! command -v unzip >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	fi

@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // hmpipe — reproduces "HyperMoE: Towards Better Mixture of Experts via Transferring Among Experts" on CPU.
 // Layering (arrows = "imports"; never the other way):
-//   hmpipe (CLI) → Pipeline → Stages → Data, Model → Kernels → CBLAS
-//                                      Data, Model → Formats → CZstd
+//   hmpipe (CLI) → Pipeline → Stages → Data, Model;  Model → Kernels → CBLAS
+//                                      Data, Model → Formats → CZstd;  Pipeline → CSQLite (GRDB)
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]

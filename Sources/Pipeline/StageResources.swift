@@ -18,8 +18,9 @@ public struct StageResources: Sendable, Equatable {
     /// most of the time. Limits are generous because a job killed at its limit costs more than a queue wait.
     public static func defaults(kind: String) -> StageResources {
         switch kind {
-        case "train": return StageResources(cpus: 2, memoryMB: 4096, timeMinutes: 240)
-        case "evaluate": return StageResources(cpus: 1, memoryMB: 2048, timeMinutes: 60)
+        // Training kinds share a default; the encoder–decoder (≈ 90M parameters + Adam) fits the same 4 GiB.
+        case "train", "train-seq2seq": return StageResources(cpus: 2, memoryMB: 4096, timeMinutes: 240)
+        case "evaluate", "evaluate-seq2seq": return StageResources(cpus: 1, memoryMB: 2048, timeMinutes: 60)
         default: return StageResources(cpus: 1, memoryMB: 1024, timeMinutes: 60)
         }
     }

@@ -65,6 +65,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.step, 6)
         for s in 6..<12 { try resumed.train(syntheticBatch(c, step: s)) }
         XCTAssertEqual(straight.model.params.values.array, resumed.model.params.values.array)
+        XCTAssertEqual(straight.model.params.adamM.array, resumed.model.params.adamM.array)
         XCTAssertEqual(straight.model.params.adamV.array, resumed.model.params.adamV.array)
     }
 

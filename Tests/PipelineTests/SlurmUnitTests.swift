@@ -162,6 +162,9 @@ final class SlurmUnitTests: XCTestCase {
         XCTAssertEqual(byName["a"], StageResources(cpus: 3, memoryMB: 1024, timeMinutes: 9), "profile over template over kind")
         XCTAssertEqual(byName["b"], StageResources(cpus: 1, memoryMB: 512, timeMinutes: 60))
         XCTAssertEqual(StageResources.defaults(kind: "train").cpus, 2)
+        // The encoder–decoder kinds get their encoder-only siblings' defaults, not the 1 h / 1 GiB catch-all.
+        XCTAssertEqual(StageResources.defaults(kind: "train-seq2seq"), StageResources.defaults(kind: "train"))
+        XCTAssertEqual(StageResources.defaults(kind: "evaluate-seq2seq"), StageResources.defaults(kind: "evaluate"))
 
         XCTAssertThrowsError(try build(templateResources: #", "resources": {"gpus": 1}"#, profileResources: "")) { error in
             XCTAssertTrue("\(error)".contains("gpus"), "\(error)")
