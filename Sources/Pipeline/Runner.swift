@@ -94,7 +94,6 @@ struct Scheduler {
         book.pending = Set(plan.toRun.map(\.node.key))
         book.forced = Set(plan.toRun.filter { $0.reason == "forced" }.map(\.node.key))
         book.done = Set(plan.order).subtracting(book.pending)
-        let queue = DispatchQueue(label: "hmpipe.workers", attributes: .concurrent)
         var lastHeartbeat = Date()
 
         runner.progress.begin(total: book.pending.count)
@@ -111,7 +110,9 @@ struct Scheduler {
                     book.retryAt[key] = nil
                     let environment = baseEnvironment.with(force: book.forced.contains(key))
                     runner.progress.stageStarted(node.name)
-                    queue.async {
+                    // One thread per attempt in flight, started now: a GCD queue runs only about one block per core
+                    // at first, which staggers Slurm submissions (64 in flight) by seconds.
+                    Thread.detachNewThread {
                         let outcome = runner.executor.execute(key: key, environment: environment)
                         lock.lock()
                         book.inFlight.remove(key)

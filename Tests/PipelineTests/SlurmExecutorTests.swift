@@ -185,14 +185,15 @@ final class SlurmExecutorTests: XCTestCase {
     }
 
     /// `--slurm-array`: the stages that become ready together go out as one job array (prep alone as a plain job,
-    /// then the three seeds as elements 0–2 of one array); each element is followed, concluded and recorded as its
-    /// own stage. A scancel of one element fails that stage only.
+    /// then the four seeds as elements 0–3 of one array — more stages than this machine's cores, which a thread
+    /// pool sized to the cores once split into an array and two plain jobs); each element is followed, concluded
+    /// and recorded as its own stage. A scancel of one element fails that stage only.
     func testSlurmArraySubmitsStagesReadyTogetherAsOneArray() throws {
         let p = try TestProject()
         // Seed 2's stage waits for a file that never comes: it is the one cancelled.
         try p.write("pipelines/p.json", countingPipeline(counts: p.counts, extraParam: "if [ ${seed} = 2 ]; then sleep 120; fi;"))
         let spec = p.root.appendingPathComponent("experiments/e.json")
-        try p.write("experiments/e.json", countingExperiment(seeds: [1, 2, 3]))
+        try p.write("experiments/e.json", countingExperiment(seeds: [1, 2, 3, 4]))
         let run = try ReleaseBinary.process(["run", spec.path, "--executor", "slurm", "--slurm-array", "-k", "--workspace", p.workspace.path])
         let log = Pipe()
         run.standardError = log
@@ -208,18 +209,19 @@ final class SlurmExecutorTests: XCTestCase {
         let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(run.terminationStatus, 1, text)
         XCTAssertTrue(text.contains("slurm job \(element) was cancelled"), text)
-        XCTAssertTrue(text.contains("3 executed, 0 cached, 1 failed"), text)
+        XCTAssertTrue(text.contains("4 executed, 0 cached, 1 failed"), text)
 
         let submitted = try state.events().filter { $0.kind == "submitted" }.map(\.message)
-        XCTAssertEqual(submitted.count, 4, "\(submitted)")
+        XCTAssertEqual(submitted.count, 5, "\(submitted)")
         let ids = submitted.map { String($0.dropFirst("slurm job ".count)) }
         let arrays = Set(ids.compactMap { $0.split(separator: "_").count == 2 ? $0.split(separator: "_")[0] : nil })
-        XCTAssertEqual(arrays.count, 1, "the three seeds share one array: \(ids)")
-        XCTAssertEqual(Set(ids.filter { $0.contains("_") }.map { $0.split(separator: "_")[1] }), ["0", "1", "2"])
-        XCTAssertEqual([p.count("prep"), p.count("work-1"), p.count("work-3")], [1, 1, 1])
+        XCTAssertEqual(arrays.count, 1, "the four seeds share one array: \(ids)")
+        XCTAssertEqual(Set(ids.filter { $0.contains("_") }.map { $0.split(separator: "_")[1] }), ["0", "1", "2", "3"])
+        XCTAssertEqual([p.count("prep"), p.count("work-1"), p.count("work-3"), p.count("work-4")], [1, 1, 1, 1])
         let rows = Dictionary(uniqueKeysWithValues: try state.allStages().map { ($0.name, $0) })
         XCTAssertEqual(rows["work[seed=1]"]?.status, .done)
         XCTAssertEqual(rows["work[seed=3]"]?.status, .done)
+        XCTAssertEqual(rows["work[seed=4]"]?.status, .done)
         XCTAssertNotEqual(rows["work[seed=2]"]?.status, .done)
         XCTAssertEqual(try state.openSlurmJobs(), [])
     }

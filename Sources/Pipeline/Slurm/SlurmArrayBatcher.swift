@@ -7,8 +7,9 @@ import Formats
 ///
 /// Each stage still has its own `job.sh`, exit file and output file; element `i` of the array only runs the
 /// i-th stage's script with `HMPIPE_JOB_ID=ARRAY_TASK`, the id hmpipe follows it by (squeue, scancel and the
-/// state database all take `ARRAY_TASK`). Worker threads call `submit` as usual; the first of a group waits
-/// `window` seconds for the others with the same resources, then submits them all (a lone stage as a plain job).
+/// state database all take `ARRAY_TASK`). Worker threads call `submit` as usual; the first of a group waits until
+/// no stage with the same resources has joined for `window` seconds, then submits them all (a lone stage as a
+/// plain job).
 public final class SlurmArrayBatcher: @unchecked Sendable {
     struct Request {
         let script: SlurmJobScript
@@ -19,6 +20,7 @@ public final class SlurmArrayBatcher: @unchecked Sendable {
 
     private final class Group {
         var requests: [Request] = []
+        var lastArrival = Date()
         var results: [Result<String, Error>]?
     }
 
@@ -47,10 +49,17 @@ public final class SlurmArrayBatcher: @unchecked Sendable {
         }
         index = group.requests.count
         group.requests.append(request)
+        group.lastArrival = Date()
         if leader {
-            lock.unlock()
-            Thread.sleep(forTimeInterval: options.arrayWindowSeconds)
-            lock.lock()
+            // Wait until no stage has joined for a whole window (or at most ten windows in all).
+            let deadline = Date().addingTimeInterval(10 * options.arrayWindowSeconds)
+            while true {
+                let quietUntil = group.lastArrival.addingTimeInterval(options.arrayWindowSeconds)
+                if quietUntil <= Date() || Date() >= deadline { break }
+                lock.unlock()
+                Thread.sleep(until: min(quietUntil, deadline))
+                lock.lock()
+            }
             open.removeAll { $0 === group }
             let requests = group.requests
             lock.unlock()
