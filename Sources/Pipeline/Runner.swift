@@ -50,9 +50,8 @@ public final class Runner: @unchecked Sendable {
             progress.message("recovered \(key.prefix(12)): its previous owner died; it will be re-run")
         }
         for graph in graphs { try state.recordPlan(graph) }
-        let names = Dictionary(graphs.flatMap { $0.nodes.map { ($0.key, $0.value.name) } }) { first, _ in first }
         for job in try state.concludeSlurmJobsThatFinishedTheirStage(runId: runId) {
-            progress.message("\(names[job.key] ?? String(job.key.prefix(12))): slurm job \(job.jobId) finished while no run followed it")
+            progress.message("\(job.name): slurm job \(job.jobId) finished while no run followed it")
         }
         let plan = try Planner.plan(graphs: graphs, state: state, store: store,
                                     only: options.only.isEmpty ? nil : StageGlob(options.only),

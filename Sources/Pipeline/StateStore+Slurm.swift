@@ -70,20 +70,20 @@ extension StateStore {
 
     /// Concludes the submissions whose job already committed its stage as done while no run was following it
     /// (a `--detach` run exited first). Without this the planner counts the stage as cached and the record stays
-    /// open for ever. Returns (stage key, job id) of each.
-    public func concludeSlurmJobsThatFinishedTheirStage(runId: String?) throws -> [(key: String, jobId: String)] {
+    /// open for ever. Returns (stage name, job id) of each.
+    public func concludeSlurmJobsThatFinishedTheirStage(runId: String?) throws -> [(name: String, jobId: String)] {
         try writer.write { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT slurmJob.jobId, slurmJob.stageKey FROM slurmJob JOIN stage ON stage.key = slurmJob.stageKey
+                SELECT slurmJob.jobId, slurmJob.stageKey, stage.name FROM slurmJob JOIN stage ON stage.key = slurmJob.stageKey
                 WHERE slurmJob.endedAt IS NULL AND stage.status = 'done' AND stage.slurmJob = slurmJob.jobId
                 """)
-            var concluded: [(key: String, jobId: String)] = []
+            var concluded: [(name: String, jobId: String)] = []
             for row in rows {
                 let jobId: String = row["jobId"], key: String = row["stageKey"]
                 try db.execute(sql: "UPDATE slurmJob SET endedAt = ?, outcome = ? WHERE jobId = ?",
                                arguments: [StateStore.now, "exit 0, finished while no run followed it", jobId])
                 try appendEvent(db, runId: runId, key: key, kind: "concluded", "slurm job \(jobId) finished while no run followed it")
-                concluded.append((key, jobId))
+                concluded.append((row["name"], jobId))
             }
             return concluded
         }

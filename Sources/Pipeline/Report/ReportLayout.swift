@@ -47,7 +47,7 @@ public struct ReportLayout: Decodable, Sendable {
 
     /// A qualitative claim of the paper, checked by `ReportClaims` against the seed spread.
     public struct Claim: Decodable, Sendable {
-        public enum Kind: String, Decodable, Sendable, CaseIterable {
+        public enum Kind: String, Decodable, Sendable {
             /// `better` beats `worse`, on average over the columns (or in `column`). The default.
             case beats
             /// `row` (every row when absent) gets better from the first column to the last (Figure 3's N).

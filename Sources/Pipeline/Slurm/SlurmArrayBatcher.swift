@@ -92,21 +92,11 @@ public final class SlurmArrayBatcher: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = directory.appendingPathComponent("array.sh")
         try AtomicFile.write(Data(SlurmArrayBatcher.scriptText(requests.map(\.script)).utf8), to: script, permissions: 0o755)
-        let resources = requests[0].resources
-        var arguments = [
-            "--job-name=hmpipe:\(requests.count) stages",
-            "--array=0-\(requests.count - 1)",
-            // Only what happens before the element's exec lands here; the stage's output goes beside its job.sh.
-            "--output=\(directory.path)/%A_%a.out",
-            "--open-mode=append",
-            "--chdir=\(options.workingDirectory.path)",
-            "--requeue",
-            "--cpus-per-task=\(resources.cpus)",
-            "--mem=\(resources.memoryMB)M",
-            "--time=\(resources.timeMinutes)",
-        ]
-        if let partition = options.partition { arguments.append("--partition=\(partition)") }
-        return try commands.submit(script: script, arguments: arguments + options.extraArguments)
+        // Only what happens before an element's exec lands in the array's output; the stage's own goes beside its job.sh.
+        let arguments = SlurmJobScript.sbatchArguments(
+            jobName: "hmpipe:\(requests.count) stages", output: "\(directory.path)/%A_%a.out", resources: requests[0].resources,
+            partition: options.partition, workingDirectory: options.workingDirectory, extra: options.extraArguments)
+        return try commands.submit(script: script, arguments: ["--array=0-\(requests.count - 1)"] + arguments)
     }
 
     /// Element i execs stage i's own script, its output appended to that stage's `ARRAY_TASK.out`. `exec` keeps

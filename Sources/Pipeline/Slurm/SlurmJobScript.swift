@@ -67,9 +67,16 @@ public struct SlurmJobScript: Sendable {
     /// working directory (stages resolve relative paths such as the fetch cache `.hmpipe/cache` from there, as
     /// in a local run). `extra` (`--slurm-opt`) come last, so they override ours (sbatch takes the last value).
     public func sbatchArguments(resources: StageResources, partition: String?, workingDirectory: URL, extra: [String]) -> [String] {
+        SlurmJobScript.sbatchArguments(jobName: "hmpipe:\(name)", output: "\(directory.path)/%j.out", resources: resources,
+                                       partition: partition, workingDirectory: workingDirectory, extra: extra)
+    }
+
+    /// The options every hmpipe submission shares; a job array (`SlurmArrayBatcher`) adds `--array`.
+    static func sbatchArguments(jobName: String, output: String, resources: StageResources, partition: String?,
+                                workingDirectory: URL, extra: [String]) -> [String] {
         var args = [
-            "--job-name=hmpipe:\(name)",
-            "--output=\(directory.path)/%j.out",
+            "--job-name=\(jobName)",
+            "--output=\(output)",
             "--open-mode=append",
             "--chdir=\(workingDirectory.path)",
             "--requeue",
