@@ -4,6 +4,8 @@ import Foundation
 public struct RunOptions: Sendable {
     public var workspace: URL
     public var profile: String = "default"
+    /// `--set NAME=VALUE`, applied after the profile (they name a synthesized profile; see `ParameterOverride`).
+    public var overrides: [ParameterOverride] = []
     /// Parallel stages; nil → as many as cores.
     public var jobs: Int? = nil
     /// Threads per stage; nil → cores / jobs (at least 1), so threads × jobs never exceeds the cores.

@@ -31,8 +31,9 @@ public final class Runner: @unchecked Sendable {
     public func run(specs: [URL]) throws -> RunSummary {
         let state = try Runner.openState(workspace)
         let hasher = FileHasher(state: state)
-        let loaded = try specs.map { try ExperimentSpec.load($0) }
-        let graphs = try loaded.map { try StageGraph.build($0, profile: options.profile, registry: registry, hashFile: hasher.hash) }
+        let profile = ParameterOverride.profileName(options.profile, options.overrides)
+        let loaded = try specs.map { try ExperimentSpec.load($0).overriding(options.overrides, profile: options.profile).spec }
+        let graphs = try loaded.map { try StageGraph.build($0, profile: profile, registry: registry, hashFile: hasher.hash) }
         let store = ArtifactStore(workspace: workspace)
 
         if options.dryRun {
@@ -45,7 +46,7 @@ public final class Runner: @unchecked Sendable {
         }
 
         let runId = try state.beginRun(command: CommandLine.arguments.joined(separator: " "),
-                                       specs: loaded.map(\.name), profile: options.profile)
+                                       specs: loaded.map(\.name), profile: profile)
         for key in try state.reconcileDeadOwners(runId: runId) {
             progress.message("recovered \(key.prefix(12)): its previous owner died; it will be re-run")
         }

@@ -11,13 +11,13 @@ struct DagCommand: ParsableCommand {
     var spec: String
     @Option(name: .long, help: "Profile to expand.")
     var profile: String = "default"
+    @OptionGroup var overrides: OverrideOption
     @Flag(name: .long, help: "Graphviz DOT output.")
     var dot = false
 
     func run() throws {
-        let graph = try reportingSpecErrors {
-            try StageGraph.build(try ExperimentSpec.load(URL(fileURLWithPath: spec)), profile: profile)
-        }
+        let (loaded, profile) = try overrides.load(spec, profile: profile)
+        let graph = try reportingSpecErrors { try StageGraph.build(loaded, profile: profile) }
         print(dot ? graph.dot() : graph.text())
     }
 }

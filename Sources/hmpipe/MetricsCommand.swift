@@ -18,6 +18,7 @@ struct MetricsCommand: ParsableCommand {
     @Argument(help: "Experiment spec file.") var spec: String
     @OptionGroup var workspace: WorkspaceOption
     @Option(help: "Profile whose runs to export.") var profile = "default"
+    @OptionGroup var overrides: OverrideOption
     @Option(help: "csv or jsonl.") var format: String = "csv"
     @Option(help: "File to write (default: standard output).") var out: String?
 
@@ -25,7 +26,7 @@ struct MetricsCommand: ParsableCommand {
         guard let format = MetricsExport.Format(rawValue: format) else {
             throw ValidationError("--format must be csv or jsonl, not '\(format)'")
         }
-        let loaded = try reportingSpecErrors { try ExperimentSpec.load(URL(fileURLWithPath: spec)) }
+        let (loaded, profile) = try overrides.load(spec, profile: self.profile)
         guard loaded.profiles[profile] != nil || profile == "default" else {
             throw ValidationError("\(spec): no profile '\(profile)' (have: \(loaded.profiles.keys.sorted().joined(separator: ", ")))")
         }

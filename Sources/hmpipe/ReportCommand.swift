@@ -18,6 +18,7 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Experiment spec files (default: experiments/*.json).") var specs: [String] = []
     @OptionGroup var workspace: WorkspaceOption
     @Option(help: "Profile whose runs to report.") var profile = "default"
+    @OptionGroup var overrides: OverrideOption
     @Option(help: "md, csv or json (for printing; --out writes all three).") var format = "md"
     @Option(help: "Folder to write reports into.") var out: String?
     @Option(help: "The paper's numbers.") var paperNumbers = "experiments/paper/hypermoe-paper-numbers.json"
@@ -33,7 +34,7 @@ struct ReportCommand: ParsableCommand {
                 if !specs.isEmpty { FileHandle.standardError.write(Data("\(path): no `report` block; skipped\n".utf8)) }
                 continue
             }
-            let spec = try reportingSpecErrors { try ExperimentSpec.load(url) }
+            let (spec, profile) = try overrides.load(path, profile: self.profile)
             var parameters = spec.parameters
             for (k, v) in spec.profiles[profile]?.parameters ?? [:] { parameters[k] = v }
             let cells = try state.cellResults(spec: spec.name, profile: profile)

@@ -26,6 +26,7 @@ struct RunCommand: ParsableCommand {
     var threads: Int?
     @Option(name: .long, help: "Profile: smoke, default, paper, or one the spec defines.")
     var profile: String = "default"
+    @OptionGroup var overrides: OverrideOption
     @Flag(name: [.customShort("n"), .long], help: "Print what would run, and why, without running anything.")
     var dryRun = false
     @Flag(name: [.customShort("k"), .long], help: "Keep running independent stages after a failure.")
@@ -59,6 +60,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var options = RunOptions(workspace: workspace.url)
         options.profile = profile
+        options.overrides = try overrides.overrides
         // Slurm jobs wait on the cluster, not on this machine's cores: follow many at once.
         options.jobs = jobs ?? (executor == .slurm ? 64 : nil)
         options.threads = threads
