@@ -103,6 +103,9 @@ public struct StageGraph: Sendable {
                                    "parameter '\(e.name)' (used by stage '\(name)') has no value: set it under parameters or grid.axes, or give it a default",
                                    suggestion: nil))
                     break cellLoop
+                } catch let e as Interpolation.BadLookup {
+                    fail(SpecError(file: t.file, path: t.path + ".params", "${\(e.reference)}: \(e.message)"))
+                    break cellLoop
                 }
                 let validationKey = t.kind + "\u{0}" + params.canonical
                 if !validated.contains(validationKey) {
@@ -110,7 +113,10 @@ public struct StageGraph: Sendable {
                         try kind.validate(parameters: params)
                         validated.insert(validationKey)
                     } catch let e as StageParameterError {
-                        let where_ = cellAxes.isEmpty ? "" : " (cell \(Grid.label(cellAxes)))"
+                        // Only the axes this stage depends on: a problem of a shared upstream stage is one line,
+                        // not one per cell of the axes it does not use.
+                        let used = cellAxes.filter { directAxes[name]?.contains($0.key) ?? true }
+                        let where_ = used.isEmpty ? "" : " (cell \(Grid.label(used)))"
                         fail(SpecError(file: t.file, path: t.path + ".params" + (e.path.isEmpty ? "" : ".\(e.path)"), e.message + where_))
                         break cellLoop
                     }

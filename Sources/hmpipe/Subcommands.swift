@@ -17,6 +17,7 @@ extension HMPipe {
         FetchCommand.self,
         ReportCommand.self,
         MetricsCommand.self,
+        DataCommand.self,
         TokenizeCommand.self,
     ]
 }

@@ -8,13 +8,25 @@ struct LocalFile: Decodable, Sendable {
     var path: String
     var sha256: String
 
+    /// Every problem at once, one line per file, each naming the file and what to do: a missing path, a file
+    /// that is not there, a sha256 that is not 64 hex digits (the placeholder the paper profiles ship with) with
+    /// the exact command whose output to paste.
     static func validate(_ files: [String: LocalFile], parameter: String) throws {
-        for (name, f) in files {
-            guard !f.path.isEmpty else { throw StageParameterError(path: "\(parameter).\(name).path", "give the file's path") }
-            guard f.sha256.count == 64, f.sha256.allSatisfy(\.isHexDigit) else {
-                throw StageParameterError(path: "\(parameter).\(name).sha256", "expected 64 hex digits (sha256sum of \(f.path))")
+        var problems: [String] = []
+        for (name, f) in files.sorted(by: { $0.key < $1.key }) {
+            guard !f.path.isEmpty else { problems.append("\(parameter).\(name).path: give the file's path"); continue }
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: f.path, isDirectory: &isDirectory) {
+                problems.append("\(parameter).\(name): \(f.path) not found (README: Using the paper's own datasets)")
+            } else if isDirectory.boolValue {
+                problems.append("\(parameter).\(name): \(f.path) is a directory, not a file")
+            }
+            if !(f.sha256.count == 64 && f.sha256.allSatisfy(\.isHexDigit)) {
+                problems.append("\(parameter).\(name).sha256: expected 64 hex digits; paste the first field of `sha256sum \(f.path)` (or run `hmpipe data check`)")
             }
         }
+        guard !problems.isEmpty else { return }
+        throw StageParameterError(path: "", problems.joined(separator: "\n  "))
     }
 
     /// Input name → the verified file, in place.

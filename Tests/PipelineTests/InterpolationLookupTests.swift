@@ -1,0 +1,33 @@
+import Formats
+import Pipeline
+import XCTest
+
+/// `${table[key]}`: an object parameter looked up by another parameter's value (per-task file tables).
+final class InterpolationLookupTests: XCTestCase {
+    let files: JSONValue = .object(["squad": .object(["train_file": .object(["path": .string("t.json")])])])
+
+    func testLookupGivesTheEntryAndAMissingKeyLeavesTheMemberOut() throws {
+        let params: JSONValue = .object(["task": .string("${task}"), "files": .string("${task_files[task]}")])
+        let squad = try Interpolation.apply(params, ["task": .string("squad"), "task_files": files])
+        XCTAssertEqual(squad, .object(["task": .string("squad"), "files": files["squad"]!]))
+        // A task without an entry: no `files` member at all, so its parameters — and cache key — are as before.
+        let cloze = try Interpolation.apply(params, ["task": .string("cloze-qa"), "task_files": files])
+        XCTAssertEqual(cloze, .object(["task": .string("cloze-qa")]))
+        // Outside an object member: null; inside text: "null".
+        XCTAssertEqual(try Interpolation.apply(.array([.string("${task_files[task]}")]), ["task": .string("x"), "task_files": files]), .array([.null]))
+        // Both names count as used (the key's axis makes the stage depend on it).
+        XCTAssertEqual(Interpolation.names(in: params), ["task", "task_files"])
+    }
+
+    func testBadLookupsAreErrors() {
+        XCTAssertThrowsError(try Interpolation.apply(.string("${task_files[task]}"), ["task": .string("x")])) { error in
+            XCTAssertEqual((error as? Interpolation.UnknownName)?.name, "task_files")
+        }
+        XCTAssertThrowsError(try Interpolation.apply(.string("${n[task]}"), ["task": .string("x"), "n": .int(3)])) { error in
+            XCTAssertEqual((error as? Interpolation.BadLookup)?.message, "'n' is integer 3, not an object to look up 'task' in")
+        }
+        XCTAssertThrowsError(try Interpolation.apply(.string("${task_files[seed]}"), ["seed": .int(1), "task_files": files])) { error in
+            XCTAssertEqual((error as? Interpolation.BadLookup)?.message, "'seed' is integer 1; a lookup key must be a string")
+        }
+    }
+}
