@@ -13,8 +13,8 @@ public struct UserFile: Sendable, Equatable {
     public let path: String
     /// As written in the spec (may be a placeholder such as "set me: sha256sum …").
     public let sha256: String
-    /// The JSON parameter object of the stage's `files` (for previewing the task with all of its files).
-    public let stageFiles: [String: JSONValue]
+    /// The stage's `fields` (a task of the user's own read by field mapping), if any.
+    public let fields: JSONValue?
 }
 
 extension ExperimentSpec {
@@ -34,7 +34,7 @@ extension ExperimentSpec {
         var out: [UserFile] = []
         for template in stageTemplates.values.sorted(by: { $0.name < $1.name }) where template.kind == "prepare" {
             guard let params = template.params.objectValue else { continue }
-            let relevant = JSONValue.object(params.filter { $0.key == "task" || $0.key == "files" })
+            let relevant = JSONValue.object(params.filter { ["task", "files", "fields"].contains($0.key) })
             for cell in Grid.cells(axes: axes, exclude: exclude + chosen.exclude) {
                 let variables = base.merging(cell) { _, new in new }
                 guard case .object(let resolved)? = try? Interpolation.apply(relevant, variables),
@@ -43,7 +43,7 @@ extension ExperimentSpec {
                     let path = entry.objectValue?["path"]?.stringValue ?? ""
                     guard seen.insert("\(task)\u{0}\(input)\u{0}\(path)").inserted else { continue }
                     out.append(UserFile(task: task, input: input, path: path,
-                                        sha256: entry.objectValue?["sha256"]?.stringValue ?? "", stageFiles: files))
+                                        sha256: entry.objectValue?["sha256"]?.stringValue ?? "", fields: resolved["fields"]))
                 }
             }
         }

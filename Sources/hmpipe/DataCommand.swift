@@ -41,6 +41,7 @@ struct DataCheckCommand: ParsableCommand {
         print("\(loaded.name) [\(profile)]: \(files.count) file(s) of yours for \(Set(files.map(\.task)).count) task(s)")
         var ok = true
         var readyTasks: [String: [String: URL]] = [:]
+        let fieldsOf = Dictionary(files.map { ($0.task, $0.fields) }, uniquingKeysWith: { a, _ in a })
         var blocked = Set<String>()
         for f in files {
             var isDirectory: ObjCBool = false
@@ -64,7 +65,7 @@ struct DataCheckCommand: ParsableCommand {
         }
         for (task, urls) in readyTasks.sorted(by: { $0.key < $1.key }) where !blocked.contains(task) {
             do {
-                let p = try TaskPreview.preview(task: task, files: urls, limit: examples)
+                let p = try TaskPreview.preview(task: task, fields: fieldsOf[task] ?? nil, files: urls, limit: examples)
                 print("  \(task): \(p.counts.train) training examples, \(p.counts.test) test examples parsed")
                 for line in p.train { print("      train  \(line)") }
                 for line in p.test { print("      test   \(line)") }

@@ -114,6 +114,13 @@ public struct EvaluateKind: StageKind {
                 String(decoding: try! enc.encode(["prediction": [text], "gold": gold[span.0]]), as: UTF8.self)
             }
         }
+        // A correlation is undefined when predictions or labels are constant (a short fine-tune that predicts the
+        // mean, a tiny test split): scipy gives NaN. Such a metric is left out, and said, not failed on or faked.
+        let undefined = metrics.filter { !$0.value.isFinite }.keys.sorted()
+        if !undefined.isEmpty {
+            context.log("\(undefined.joined(separator: ", ")) undefined on \(reader.count) examples (constant predictions or labels): not recorded")
+            for k in undefined { metrics[k] = nil }
+        }
         for (k, v) in metrics { context.metric(k, v) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

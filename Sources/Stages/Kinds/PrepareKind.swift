@@ -24,13 +24,19 @@ public struct PrepareKind: StageKind {
         /// Sequence-to-sequence tasks: target length cap, BOS and EOS included (the source's is `max_length`).
         var maxTargetLength: Int?
         var files: [String: LocalFile]?
+        /// A task of the user's own: how to read its JSON Lines/TSV files (`task_fields[task]` in the pipelines).
+        var fields: FieldMapping?
     }
 
     public static let splitNames = ["train", "validation", "test"]
 
     public func validate(parameters: JSONValue) throws {
+        // A misspelled mapping key would silently fall back to a default: reject it.
+        for key in parameters["fields"]?.objectValue?.keys.sorted() ?? [] where !FieldMapping.keys.contains(key) {
+            throw StageParameterError(path: "fields.\(key)", "unknown field-mapping key (known: \(FieldMapping.keys.joined(separator: ", ")))")
+        }
         let p = try StageParameters.decode(Params.self, from: parameters)
-        let task = try TaskCatalogue.task(named: p.task)
+        let task = try TaskCatalogue.task(named: p.task, fields: p.fields)
         guard p.maxLength >= 8 else { throw StageParameterError(path: "max_length", "must be at least 8") }
         if task.head == .seq2seq {
             guard let t = p.maxTargetLength else { throw StageParameterError(path: "max_target_length", "\(p.task) needs a target length") }
@@ -48,7 +54,7 @@ public struct PrepareKind: StageKind {
     public func outputs(parameters: JSONValue) throws -> [String] {
         let p = try StageParameters.decode(Params.self, from: parameters)
         var names = Self.splitNames.map { "\($0).shard" } + ["task.json"]
-        switch try TaskCatalogue.task(named: p.task).head {
+        switch try TaskCatalogue.task(named: p.task, fields: p.fields).head {
         case .span: names += ["validation.answers.json", "test.answers.json"]
         case .seq2seq: names += ["validation.references.json", "test.references.json"]
         case .classification, .regression, .lm: break
@@ -58,7 +64,7 @@ public struct PrepareKind: StageKind {
 
     public func run(_ context: StageContext) throws {
         let p = try StageParameters.decode(Params.self, from: context.parameters)
-        let task = try TaskCatalogue.task(named: p.task)
+        let task = try TaskCatalogue.task(named: p.task, fields: p.fields)
         let seed = p.seed ?? 0
         let tokenizer = try BertTokenizer(vocabularyFile: try StageParameters.input(context, "vocab"))
         var splits: Splits

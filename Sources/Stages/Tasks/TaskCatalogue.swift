@@ -12,6 +12,17 @@ public enum TaskCatalogue {
         return t
     }
 
+    /// A catalogue task, or — given a field mapping (`task_fields` in a spec) — a task of the user's own under
+    /// any name that is not a catalogue task's.
+    public static func task(named name: String, fields: FieldMapping?) throws -> TaskDefinition {
+        guard let fields else { return try task(named: name) }
+        guard all[name] == nil else {
+            throw StageParameterError(path: "fields", "'\(name)' is a built-in task: give your own task another name")
+        }
+        if let (field, message) = fields.problem { throw StageParameterError(path: "fields.\(field)", message) }
+        return CustomTask.definition(name: name, mapping: fields)
+    }
+
     public static var names: [String] { all.keys.sorted() }
 
     static func input(_ inputs: [String: URL], _ name: String) throws -> URL {

@@ -1,4 +1,5 @@
 import Data
+import Formats
 import Foundation
 
 /// The first few examples of a task read from the user's own files, as `prepare` would read them — so a wrong
@@ -11,8 +12,10 @@ public enum TaskPreview {
         public let counts: (train: Int, test: Int)
     }
 
-    public static func preview(task name: String, files: [String: URL], limit: Int = 3) throws -> Lines {
-        let task = try TaskCatalogue.task(named: name)
+    /// `fields`: the stage's `fields` parameter (a task of the user's own), as JSON.
+    public static func preview(task name: String, fields: JSONValue? = nil, files: [String: URL], limit: Int = 3) throws -> Lines {
+        let mapping = try fields.map { try StageParameters.decode(FieldMapping.self, from: $0) }
+        let task = try TaskCatalogue.task(named: name, fields: mapping)
         switch try task.read(files, 0) {
         case .presplit(let train, let test):
             return Lines(train: train.prefix(limit).map { describe($0, task) }, test: test.prefix(limit).map { describe($0, task) },
