@@ -60,8 +60,28 @@ final class PaperDataProfilesTests: XCTestCase {
         let squadFiles: [String: Any] = ["squad": [
             "train_file": ["path": squadTrain, "sha256": try Hashing.sha256Hex(fileAt: URL(fileURLWithPath: squadTrain))],
             "test_file": ["path": squadDev, "sha256": try Hashing.sha256Hex(fileAt: URL(fileURLWithPath: squadDev))]]]
+        // Table 2's other files: XSum/CNN-DM JSON Lines (CNN/DM in its own article/highlights fields) and WikiText raw.
+        func summaries(_ range: Range<Int>, keys: (String, String)) throws -> String {
+            try range.map { i -> String in
+                let doc = (0..<5).map { sentence(i * 5 + $0) }.joined(separator: " ")
+                return String(decoding: try JSONSerialization.data(withJSONObject: [keys.0: doc, keys.1: sentence(i * 5)], options: .sortedKeys), as: UTF8.self)
+            }.joined(separator: "\n") + "\n"
+        }
+        func wikitext(_ range: Range<Int>) -> String {
+            range.map { a in " = Article \(a) = \n \n" + (0..<4).map { " " + sentence(a * 4 + $0) + " \n" }.joined() + " \n" }.joined()
+        }
+        func pinned(_ path: String) throws -> [String: String] { ["path": path, "sha256": try Hashing.sha256Hex(fileAt: URL(fileURLWithPath: path))] }
+        let sum: [String: Any] = [
+            "xsum": ["train_file": try pinned(try write("xsum/train.jsonl", try summaries(0..<20, keys: ("document", "summary")))),
+                     "test_file": try pinned(try write("xsum/validation.jsonl", try summaries(50..<56, keys: ("document", "summary"))))],
+            "cnndm": ["train_file": try pinned(try write("cnndm/train.jsonl", try summaries(0..<20, keys: ("article", "highlights")))),
+                      "test_file": try pinned(try write("cnndm/validation.jsonl", try summaries(50..<56, keys: ("article", "highlights"))))]]
+        var table2 = squadFiles
+        table2["wikitext-lm"] = ["train_file": try pinned(try write("wikitext-2/wiki.train.raw", wikitext(0..<12))),
+                                 "test_file": try pinned(try write("wikitext-2/wiki.test.raw", wikitext(40..<44)))]
         func json(_ o: Any) throws -> String { String(decoding: try JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self) }
-        return (["glue": try json(glue), "squad": try json(squadFiles)], root)
+        return (["glue": try json(glue), "squad": try json(squadFiles), "table2": try json(table2),
+                 "xsum": try json(sum["xsum"]!), "cnndm": try json(sum["cnndm"]!)], root)
     }
 
     private func temporaryDirectory() throws -> URL {
@@ -143,5 +163,19 @@ final class PaperDataProfilesTests: XCTestCase {
         let qa = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], out)
         XCTAssertEqual(qa["cellsDone"] as? Int, 4)
         XCTAssertTrue((qa["caption"] as? [String] ?? []).contains { $0.contains("SQuAD v1.1 (user files") }, out)
+
+        // Table 2: XSum/CNN-DM, SQuAD and the LM column on WikiText-2 (its vocabulary trained on wiki.train.raw).
+        let t2 = ["--profile", "paper-smoke", "--set", "task_files=\(tables["table2"]!)", "--set", "xsum_files=\(tables["xsum"]!)",
+                  "--set", "cnndm_files=\(tables["cnndm"]!)", "--workspace", ws]
+        (code, out) = try ReleaseBinary.run(["run", "experiments/table2.json"] + t2)
+        XCTAssertEqual(code, 0, out)
+        (code, out) = try ReleaseBinary.run(["report", "experiments/table2.json", "--format", "json"] + t2)
+        XCTAssertEqual(code, 0, out)
+        let t2table = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], out)
+        XCTAssertEqual(t2table["cellsDone"] as? Int, t2table["cellsTotal"] as? Int, out)
+        let captions = (t2table["caption"] as? [String] ?? []).joined(separator: "\n")
+        for data in ["WikiText (user raw files", "SQuAD v1.1 (user files", "XSum (user JSON Lines", "CNN/DailyMail (user JSON Lines"] {
+            XCTAssertTrue(captions.contains(data), "\(data) not in:\n\(captions)")
+        }
     }
 }

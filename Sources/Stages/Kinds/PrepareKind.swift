@@ -42,12 +42,7 @@ public struct PrepareKind: StageKind {
             guard let t = p.maxTargetLength else { throw StageParameterError(path: "max_target_length", "\(p.task) needs a target length") }
             guard t >= 4 else { throw StageParameterError(path: "max_target_length", "must be at least 4 (BOS, EOS and two tokens)") }
         }
-        // A task that reads the user's own files (GLUE, SQuAD, WikiText, XSum, …) names them `*_file`; without
-        // them it cannot run, so say so now, not after the upstream stages.
-        let missing = task.requiredInputs.filter { $0.hasSuffix("_file") && p.files?[$0] == nil }
-        if !missing.isEmpty {
-            throw StageParameterError(path: "files", "task \(p.task) reads your own files: give \(missing.joined(separator: " and ")) (path and sha256; in the paper profiles, an entry for \(p.task) in task_files — README: Using the paper's own datasets)")
-        }
+        try LocalFile.requireProvided(for: task, files: p.files)
         try LocalFile.validate(p.files ?? [:], parameter: "files")
     }
 

@@ -14,11 +14,15 @@ public struct VocabKind: StageKind {
         var seed: UInt64?
         var vocabSize: Int
         var maxTrain: Int?
+        /// The user's own files of the task (WikiText-2 in the paper profile), as `prepare` takes them.
+        var files: [String: LocalFile]?
     }
 
     public func validate(parameters: JSONValue) throws {
         let p = try StageParameters.decode(Params.self, from: parameters)
-        _ = try TaskCatalogue.task(named: p.task)
+        let task = try TaskCatalogue.task(named: p.task)
+        try LocalFile.requireProvided(for: task, files: p.files)
+        try LocalFile.validate(p.files ?? [:], parameter: "files")
         guard p.vocabSize >= 100 else { throw StageParameterError(path: "vocab_size", "must be at least 100") }
     }
 
@@ -28,7 +32,8 @@ public struct VocabKind: StageKind {
         let p = try StageParameters.decode(Params.self, from: context.parameters)
         let task = try TaskCatalogue.task(named: p.task)
         let train: [Example]
-        switch try task.read(context.inputs, p.seed ?? 0) {
+        let inputs = context.inputs.merging(try LocalFile.verified(p.files ?? [:])) { _, user in user }
+        switch try task.read(inputs, p.seed ?? 0) {
         case .pool(let examples): train = Splits.split(examples, seed: p.seed ?? 0).train
         case .presplit(let t, _): train = t
         }

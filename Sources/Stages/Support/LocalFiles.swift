@@ -29,6 +29,14 @@ struct LocalFile: Decodable, Sendable {
         throw StageParameterError(path: "", problems.joined(separator: "\n  "))
     }
 
+    /// A task that reads the user's own files names them `*_file`; without them it cannot run, so say so when
+    /// the plan is made, not after the upstream stages ran.
+    static func requireProvided(for task: TaskDefinition, files: [String: LocalFile]?) throws {
+        let missing = task.requiredInputs.filter { $0.hasSuffix("_file") && files?[$0] == nil }
+        guard !missing.isEmpty else { return }
+        throw StageParameterError(path: "files", "task \(task.name) reads your own files: give \(missing.joined(separator: " and ")) (path and sha256; in the paper profiles, an entry for \(task.name) in task_files — README: Using the paper's own datasets)")
+    }
+
     /// Input name → the verified file, in place.
     static func verified(_ files: [String: LocalFile]) throws -> [String: URL] {
         let fetcher = Fetcher(cacheDirectory: Fetcher.defaultCacheDirectory())
