@@ -53,6 +53,12 @@ struct ReportCommand: ParsableCommand {
                 if layout.paper.hasPrefix("figure") || spec.name.hasPrefix("figure") {
                     try ReportChart.svg(table).write(to: dir.appendingPathComponent("\(spec.name).svg"), atomically: true, encoding: .utf8)
                 }
+                // Panels in the spec's axis order (8, 16, 32 experts), rows named as in the table.
+                let columnOrder = layout.columns.flatMap { axis in (spec.profiles[profile]?.axes[axis] ?? spec.axes[axis])?
+                    .map { $0.stringValue ?? "\(axis) \($0.canonical)" } } ?? []
+                try writePictures(spec: spec.name, profile: profile, title: layout.title, layout: layout, cells: cells, columnOrder: columnOrder,
+                                  rowLabel: { layout.rowLabels?[$0] ?? paper.rowLabel(table: layout.paper, method: $0) ?? $0 },
+                                  rows: try state.metricRows(spec: spec.name, profile: profile), into: dir)
                 print("wrote \(dir.appendingPathComponent("\(spec.name).md").path)")
             } else {
                 switch format {
@@ -62,7 +68,33 @@ struct ReportCommand: ParsableCommand {
                 }
             }
         }
-        if let out { try writeIndex(URL(fileURLWithPath: out)) }
+        if let out {
+            try writeIndex(URL(fileURLWithPath: out))
+            print("wrote \(try ReportSite.write(URL(fileURLWithPath: out)).path)")
+        }
+    }
+
+    /// Beside the tables: `SPEC-curves-METRIC.svg` for every metric recorded against steps, and
+    /// `SPEC-routing.svg` when the evaluate stages recorded expert loads. Stale pictures of the spec are removed
+    /// first, so the folder never shows a picture of runs the tables no longer report.
+    private func writePictures(spec: String, profile: String, title: String, layout: ReportLayout, cells: [CellResult], columnOrder: [String],
+                               rowLabel label: (String) -> String, rows: [MetricRow], into dir: URL) throws {
+        for old in try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        where (old.hasPrefix(spec + "-curves-") || old == spec + "-routing.svg") && old.hasSuffix(".svg") {
+            try FileManager.default.removeItem(at: dir.appendingPathComponent(old))
+        }
+        let order = layout.rowOrder ?? []
+        for (metric, panels) in CurveChart.curves(rows, rowsAxis: layout.rows, columnsAxis: layout.columns).sorted(by: { $0.key < $1.key }) {
+            let svg = CurveChart.svg(title: "\(title): training curves (profile \(profile))", metric: metric, panels: panels,
+                                     columnOrder: columnOrder, rowOrder: order, rowLabel: label)
+            try svg.write(to: dir.appendingPathComponent("\(spec)-curves-\(metric).svg"), atomically: true, encoding: .utf8)
+        }
+        let maps = RoutingHeatmap.maps(cells, rowsAxis: layout.rows, stage: layout.stage)
+        if !maps.isEmpty {
+            let svg = RoutingHeatmap.svg(title: "\(title): routing on the test split (profile \(profile))", maps: maps,
+                                         rowOrder: order, rowLabel: label)
+            try svg.write(to: dir.appendingPathComponent("\(spec)-routing.svg"), atomically: true, encoding: .utf8)
+        }
     }
 
     /// results/README.md: one line per report in the folder (title and run counts from its first lines), and

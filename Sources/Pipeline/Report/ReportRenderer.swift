@@ -1,4 +1,5 @@
 import Foundation
+import Stages
 
 /// Markdown (the paper's layout), CSV (one row per cell) and JSON renderings of a `ReportTable`.
 public enum ReportRenderer {
@@ -28,7 +29,8 @@ public enum ReportRenderer {
         }
         out += "\n" + t.caption.map { "- \($0)" }.joined(separator: "\n") + "\n"
         let extras = Set(t.rows.flatMap { $0.extra.keys }).sorted()
-            .filter { !$0.hasSuffix("examples") && !$0.contains("per_second") && !$0.hasSuffix("eval_loss") }
+            .filter { !$0.hasSuffix("examples") && !$0.contains("per_second") && !$0.hasSuffix("eval_loss")
+                && !$0.contains(RoutingMetrics.loadPrefix) && !$0.contains(RoutingMetrics.entropyPrefix) }   // drawn, not listed
         if !extras.isEmpty {
             out += "\nOther metrics (mean over seeds): "
             out += t.rows.map { row in

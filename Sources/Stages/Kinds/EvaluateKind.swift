@@ -38,6 +38,8 @@ public struct EvaluateKind: StageKind {
         var values: [Double] = [], targets: [Double] = []
         var spans: [(Int, [Int32])] = []   // (example index, predicted answer ids)
         var lossSum = 0.0, tokens = 0, lmTokens = 0
+        // Tokens each expert of each MoE layer received over the split: the routing the paper's method conditions on.
+        var routed = model.expertLoads.map { [Double](repeating: 0, count: $0.count) }
         let began = Date()
         for indices in reader.batches(epoch: 0, plan: plan) {
             if context.isCancelled() { throw StageCancelled() }
@@ -53,6 +55,9 @@ public struct EvaluateKind: StageKind {
                 lossSum += Double(report.task) * Double(batch.rows)
             }
             tokens += batch.tokenCount
+            for (l, load) in model.expertLoads.enumerated() {
+                for (e, fraction) in load.enumerated() { routed[l][e] += Double(fraction) * Double(batch.tokenCount) }
+            }
             if task.head == .lm { continue }   // perplexity needs only the loss
             let out = model.lastLogits
             switch task.head {
@@ -114,6 +119,7 @@ public struct EvaluateKind: StageKind {
                 String(decoding: try! enc.encode(["prediction": [text], "gold": gold[span.0]]), as: UTF8.self)
             }
         }
+        metrics.merge(RoutingMetrics.metrics(tokensPerExpert: routed)) { a, _ in a }
         // A correlation is undefined when predictions or labels are constant (a short fine-tune that predicts the
         // mean, a tiny test split): scipy gives NaN. Such a metric is left out, and said, not failed on or faked.
         let undefined = metrics.filter { !$0.value.isFinite }.keys.sorted()
