@@ -9,9 +9,13 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write each spec's results as the paper's table (Markdown, CSV or JSON), paper numbers beside ours.",
         discussion: """
         Reads the workspace's state database; nothing is recomputed. Each cell is mean ± std over seeds (n);
-        unfinished cells are marked missing, so a partial sweep reports what exists. With --out, writes
-        SPEC.md, SPEC.csv and SPEC.json (and SPEC.svg for figures) into that folder; otherwise prints the chosen format.
-        Without SPEC arguments, reports every experiments/*.json that has a `report` block.
+        unfinished cells are marked missing, so a partial sweep reports what exists. Each claim of the spec is
+        tested on paired per-seed differences (95 % t-interval, p, Holm over the table's claims, MDE at 80 %
+        power beside the paper's effect). With --out, writes SPEC.md, SPEC.csv and SPEC.json (and SPEC.svg for
+        figures) into that folder; otherwise prints the chosen format. Without SPEC arguments, reports every
+        experiments/*.json that has a `report` block; the other specs are always read too, so a claim that reads
+        the same runs as another table's is tested once. --from-results DIR reads the per-seed values of an
+        earlier `--out` folder instead of the state (to re-render committed results).
         """
     )
 
@@ -21,38 +25,29 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "md, csv or json (for printing; --out writes all three).") var format = "md"
     @Option(help: "Folder to write reports into.") var out: String?
     @Option(help: "The paper's numbers.") var paperNumbers = "experiments/paper/hypermoe-paper-numbers.json"
+    @Option(help: "Read per-seed values from this folder's SPEC.json reports (an earlier --out) instead of the workspace state.")
+    var fromResults: String?
 
     func run() throws {
         guard ["md", "csv", "json"].contains(format) else { throw ValidationError("--format must be md, csv or json") }
-        let paths = specs.isEmpty ? try defaultSpecs() : specs
-        let paper = try PaperNumbers(file: URL(fileURLWithPath: paperNumbers))
-        let state = try Runner.openState(Workspace(workspace.url))
-        for path in paths {
-            let url = URL(fileURLWithPath: path)
-            guard let layout = try ReportLayout.load(specFile: url) else {
-                if !specs.isEmpty { FileHandle.standardError.write(Data("\(path): no `report` block; skipped\n".utf8)) }
-                continue
-            }
-            let spec = try reportingSpecErrors { try ExperimentSpec.load(url) }
-            var parameters = spec.parameters
-            for (k, v) in spec.profiles[profile]?.parameters ?? [:] { parameters[k] = v }
-            let cells = try state.cellResults(spec: spec.name, profile: profile)
-            if cells.isEmpty {
-                FileHandle.standardError.write(Data("\(path): nothing recorded for profile \(profile) (run it first); skipped\n".utf8))
-                continue
-            }
-            let table = ReportBuilder(layout: layout, paper: paper).build(spec: spec.name, profile: profile, cells: cells,
-                                                                          parameters: parameters)
+        let set = try ReportCommand.tables(specs: specs, profile: profile, paperNumbers: paperNumbers, workspace: workspace.url,
+                                           fromResults: fromResults)
+        for (path, why) in set.skipped where specs.contains(path) {
+            FileHandle.standardError.write(Data("\(path): \(why); skipped\n".utf8))
+        }
+        let requested = specs.isEmpty ? set.entries : set.entries.filter { e in specs.contains(e.path) }
+        for entry in requested {
+            let table = entry.table, name = entry.spec.name
             if let out {
                 let dir = URL(fileURLWithPath: out)
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                try ReportRenderer.markdown(table).write(to: dir.appendingPathComponent("\(spec.name).md"), atomically: true, encoding: .utf8)
-                try ReportRenderer.csv(table).write(to: dir.appendingPathComponent("\(spec.name).csv"), atomically: true, encoding: .utf8)
-                try ReportRenderer.json(table).write(to: dir.appendingPathComponent("\(spec.name).json"), atomically: true, encoding: .utf8)
-                if layout.paper.hasPrefix("figure") || spec.name.hasPrefix("figure") {
-                    try ReportChart.svg(table).write(to: dir.appendingPathComponent("\(spec.name).svg"), atomically: true, encoding: .utf8)
+                try ReportRenderer.markdown(table).write(to: dir.appendingPathComponent("\(name).md"), atomically: true, encoding: .utf8)
+                try ReportRenderer.csv(table).write(to: dir.appendingPathComponent("\(name).csv"), atomically: true, encoding: .utf8)
+                try ReportRenderer.json(table).write(to: dir.appendingPathComponent("\(name).json"), atomically: true, encoding: .utf8)
+                if entry.layout.paper.hasPrefix("figure") || name.hasPrefix("figure") {
+                    try ReportChart.svg(table).write(to: dir.appendingPathComponent("\(name).svg"), atomically: true, encoding: .utf8)
                 }
-                print("wrote \(dir.appendingPathComponent("\(spec.name).md").path)")
+                print("wrote \(dir.appendingPathComponent("\(name).md").path)")
             } else {
                 switch format {
                 case "csv": print(ReportRenderer.csv(table), terminator: "")
@@ -62,6 +57,25 @@ struct ReportCommand: ParsableCommand {
             }
         }
         if let out { try writeIndex(URL(fileURLWithPath: out)) }
+    }
+
+    /// The tables of `specs` built together with every other experiments/*.json report (so shared runs are
+    /// tested once), from the workspace state or from an earlier results folder.
+    static func tables(specs: [String], profile: String, paperNumbers: String, workspace: URL, fromResults: String?) throws -> ReportSet {
+        let all = (try? defaultSpecs()) ?? []
+        let paths = specs + all.filter { p in !specs.contains { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: p).standardizedFileURL } }
+        let paper = try PaperNumbers(file: URL(fileURLWithPath: paperNumbers))
+        let state = fromResults == nil ? try Runner.openState(Workspace(workspace)) : nil
+        return try reportingSpecErrors {
+            try ReportSet.build(paths: paths, profile: profile, paper: paper) { spec, builder, parameters in
+                if let dir = fromResults {
+                    let file = URL(fileURLWithPath: dir).appendingPathComponent("\(spec.name).json")
+                    guard FileManager.default.fileExists(atPath: file.path) else { return [] }
+                    return try ReportInputs.cells(fromResults: file, spec: spec, builder: builder, profile: profile, parameters: parameters)
+                }
+                return try state!.cellResults(spec: spec.name, profile: profile)
+            }
+        }
     }
 
     /// results/README.md: one line per report in the folder (title and run counts from its first lines), and
@@ -75,14 +89,18 @@ struct ReportCommand: ParsableCommand {
             let runs = text.dropFirst().first { $0.hasPrefix("_Spec") }.map { " — " + $0.trimmingCharacters(in: CharacterSet(charactersIn: "_")) } ?? ""
             let json = dir.appendingPathComponent(String(name.dropLast(3)) + ".json")
             let claims = ((try? Data(contentsOf: json)).flatMap { try? JSONDecoder().decode(ReportTable.self, from: $0) })?.claims ?? []
-            return (["- [\(title)](\(name))\(runs)"] + claims.map { "  - \($0.text): **\($0.verdict.rawValue)**" }).joined(separator: "\n")
+            return (["- [\(title)](\(name))\(runs)"] + claims.map { c in
+                "  - \(c.text): **\(c.verdict.rawValue)**" + (c.testedIn.map { " (the same runs as \($0))" } ?? "")
+            }).joined(separator: "\n")
         }
-        let text = "# Results\n\nWritten by `hmpipe report --out` from the workspace state (`make run` regenerates Table 3).\n\n" +
+        let text = "# Results\n\nWritten by `hmpipe report --out` from the workspace state (`make run` regenerates Table 3), or from an "
+            + "earlier folder's per-seed values with `--from-results`. Verdicts: paired t-tests over seeds, Holm-corrected per table "
+            + "(README: How to read a verdict).\n\n" +
             lines.joined(separator: "\n") + "\n"
         try text.write(to: dir.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
     }
 
-    private func defaultSpecs() throws -> [String] {
+    static func defaultSpecs() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: "experiments").filter { $0.hasSuffix(".json") }.sorted()
             .map { "experiments/\($0)" }
     }

@@ -16,6 +16,7 @@ extension HMPipe {
         EmbedCommand.self,
         FetchCommand.self,
         ReportCommand.self,
+        PowerCommand.self,
         TokenizeCommand.self,
     ]
 }
