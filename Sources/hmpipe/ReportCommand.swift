@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 /// `hmpipe report`: the paper's tables with our numbers beside theirs.
 struct ReportCommand: ParsableCommand {
@@ -66,8 +67,19 @@ struct ReportCommand: ParsableCommand {
         let paths = specs + all.filter { p in !specs.contains { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: p).standardizedFileURL } }
         let paper = try PaperNumbers(file: URL(fileURLWithPath: paperNumbers))
         let state = fromResults == nil ? try Runner.openState(Workspace(workspace)) : nil
+        // Per-example scores of a metric stage (its predictions.jsonl / summaries.jsonl), for the bootstrap.
+        var examples: ((String) -> EvaluateScores?)? = nil
+        if let state {
+            let store = ArtifactStore(workspace: Workspace(workspace))
+            examples = { key in
+                guard let records = try? state.artifacts(keys: [key])[key],
+                      let record = records.first(where: { $0.name == "predictions.jsonl" || $0.name == "summaries.jsonl" }),
+                      let file = try? store.path(for: record) else { return nil }
+                return try? EvaluateScores.read(file)
+            }
+        }
         return try reportingSpecErrors {
-            try ReportSet.build(paths: paths, profile: profile, paper: paper) { spec, builder, parameters in
+            try ReportSet.build(paths: paths, profile: profile, paper: paper, examples: examples) { spec, builder, parameters in
                 if let dir = fromResults {
                     let file = URL(fileURLWithPath: dir).appendingPathComponent("\(spec.name).json")
                     guard FileManager.default.fileExists(atPath: file.path) else { return [] }

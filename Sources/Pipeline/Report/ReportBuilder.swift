@@ -34,7 +34,9 @@ public struct ReportBuilder {
         return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
-    public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue]) -> ReportTable {
+    /// `examples`: a metric stage's per-example scores by stage key, for the claims' two-level bootstrap (nil: none).
+    public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue],
+                      examples: ((String) -> EvaluateScores?)? = nil) -> ReportTable {
         func axis(_ cell: CellResult, _ name: String?) -> String { self.axis(cell, name, parameters) }
         var columnNames: [String] = [], rowKeys: [String] = []
         for c in cells {
@@ -136,9 +138,33 @@ public struct ReportBuilder {
         for i in table.columns.indices { table.columns[i].sizes = sizes(table.columns[i], cells: cells, columnOf: { axis($0, layout.columns) }) }
         table.caption = caption(table, parameters: parameters)
         table.claims = ReportClaims.evaluate(layout.claims ?? [], in: table, paper: paper, paperTable: layout.paper)
+        if let examples { for i in table.claims.indices { table.claims[i].bootstrap = bootstrap(table.claims[i], table, examples) } }
         var one = [table]
         ReportClaims.decide(&one)
         return one[0]
+    }
+
+    /// The claim's two-level bootstrap interval from its cells' per-example scores; nil when any cell has none
+    /// (perplexity) or the runs of a column scored different numbers of examples.
+    func bootstrap(_ c: ReportTable.ClaimResult, _ t: ReportTable, _ examples: (String) -> EvaluateScores?) -> [Double]? {
+        guard !c.terms.isEmpty, !c.perSeed.isEmpty else { return nil }
+        var scores: [String: EvaluateScores] = [:], counts: [String: Int] = [:]
+        for term in c.terms {
+            guard let col = t.columns.firstIndex(where: { $0.name == term.column }),
+                  let cell = t.rows.first(where: { $0.key == term.row })?.cells[col] else { return nil }
+            for seed in c.perSeed.keys {
+                guard let run = cell.run(seed: seed), let s = scores[run] ?? examples(run) else { return nil }
+                scores[run] = s
+                if let n = counts[term.column], n != s.count { return nil }
+                counts[term.column] = s.count
+            }
+        }
+        let interval = Bootstrap.interval(terms: c.terms, seeds: ReportTable.seedOrder(Array(c.perSeed.keys)), examples: counts) { row, column, seed, indices in
+            guard let col = t.columns.firstIndex(where: { $0.name == column }),
+                  let run = t.rows.first(where: { $0.key == row })?.cells[col]?.run(seed: seed) else { return nil }
+            return scores[run]?.metric(t.columns[col].metric, on: indices)
+        }
+        return interval.map { [$0.low, $0.high] }
     }
 
     /// A `column_tasks` entry: a task name, or `${parameter}` for a column whose task the profile chooses

@@ -83,6 +83,7 @@ public enum ReportClaims {
         var runs: String
         var rows: [String] = []
         var columns: [String] = []
+        var terms: [Bootstrap.Term] = []
     }
     struct Failure: Error { var why: String }
 
@@ -96,7 +97,7 @@ public enum ReportClaims {
             let mde = test.sd.flatMap { Stats.minimumDetectableEffect(sd: $0, n: test.n) }
             return .init(text: text, verdict: .inconclusive, detail: e.what, compared: e.what, perSeed: e.perSeed, test: test,
                          margin: margin, mde: mde, paperEffect: e.paperEffect, means: e.means, rowsRead: e.rows, columnsRead: e.columns,
-                         runs: e.runs)
+                         terms: e.terms, runs: e.runs)
         }
     }
 
@@ -113,6 +114,7 @@ public enum ReportClaims {
         parts.append(test.n < 2 ? "n = 1 (no test)" : "n = \(test.n)")
         parts.append(c.mde.map { String(format: "MDE %.2f at 80%% power", $0) } ?? "MDE n/a")
         parts.append(c.paperEffect.map { String(format: "paper's effect %+.2f", $0) } ?? "paper's effect n/a")
+        if let b = c.bootstrap, b.count == 2 { parts.append(String(format: "bootstrap 95%% [%+.2f, %+.2f] (seeds, then test examples)", b[0], b[1])) }
         if let means = c.means, !means.isEmpty { parts.append("means " + means.joined(separator: " vs ")) }
         if test.n >= 2, let q = c.pHolm ?? test.p, q < alpha {
             c.verdict = test.mean > threshold ? .reproduced : .contradicted
@@ -158,11 +160,18 @@ public enum ReportClaims {
             return sign(t, i) * (x - y)
         }
         let paperEffect = paperDiffs.contains(where: { $0 == nil }) ? nil : paperDiffs.map { $0! }.reduce(0, +) / Double(paperDiffs.count)
+        // The same difference as cell terms, the average column spelled out as its task columns.
+        let termColumns = columns.flatMap { t.columns[$0].name == "average" ? axisColumns(t) : [$0] }
+        var terms: [Bootstrap.Term] = []
+        for i in termColumns {
+            let w = sign(t, i) / Double(termColumns.count)
+            terms += [.init(row: a.key, column: t.columns[i].name, weight: w), .init(row: b.key, column: t.columns[i].name, weight: -w)]
+        }
         let runs = "beats|" + seeds.map { s in columns.map { a.cells[$0]!.run(seed: s)! + ">" + b.cells[$0]!.run(seed: s)! }.joined(separator: ",") }
             .joined(separator: ";")
         return .success(Evidence(perSeed: perSeed, means: [String(format: "%@ %.2f", a.label, mean(a)), String(format: "%@ %.2f", b.label, mean(b))],
                                  what: what, paperEffect: paperEffect, runs: runs, rows: [a.key, b.key],
-                                 columns: columns.flatMap { t.columns[$0].name == "average" ? axisColumns(t).map { t.columns[$0].name } : [t.columns[$0].name] }))
+                                 columns: termColumns.map { t.columns[$0].name }, terms: terms))
     }
 
     /// A row gets better from the first axis column to the last (Figure 3: from 8 to 32 experts), per seed.
@@ -181,7 +190,9 @@ public enum ReportClaims {
         return .success(Evidence(perSeed: perSeed,
                                  means: [String(format: "%.2f at %@", m(c0), t.columns[first].name), String(format: "%.2f at %@", m(c1), t.columns[last].name)],
                                  what: "\(r.label): change \(t.columns[first].name) → \(t.columns[last].name)", paperEffect: nil, runs: runs,
-                                 rows: [key], columns: [t.columns[first].name, t.columns[last].name]))
+                                 rows: [key], columns: [t.columns[first].name, t.columns[last].name],
+                                 terms: [.init(row: key, column: t.columns[last].name, weight: sign(t, last)),
+                                         .init(row: key, column: t.columns[first].name, weight: -sign(t, first))]))
     }
 
     /// better − worse is larger at the last axis column than at the first (the gap grows), per seed.
@@ -203,7 +214,11 @@ public enum ReportClaims {
         return .success(Evidence(perSeed: perSeed,
                                  means: [String(format: "gap %+.2f at %@", gap0, t.columns[first].name), String(format: "%+.2f at %@", gap1, t.columns[last].name)],
                                  what: "growth of the gap \(a.label) − \(b.label) from \(t.columns[first].name) to \(t.columns[last].name)",
-                                 paperEffect: nil, runs: runs, rows: [a.key, b.key], columns: [t.columns[first].name, t.columns[last].name]))
+                                 paperEffect: nil, runs: runs, rows: [a.key, b.key], columns: [t.columns[first].name, t.columns[last].name],
+                                 terms: [.init(row: a.key, column: t.columns[last].name, weight: sign(t, last)),
+                                         .init(row: b.key, column: t.columns[last].name, weight: -sign(t, last)),
+                                         .init(row: a.key, column: t.columns[first].name, weight: -sign(t, first)),
+                                         .init(row: b.key, column: t.columns[first].name, weight: sign(t, first))]))
     }
 
     // MARK: helpers

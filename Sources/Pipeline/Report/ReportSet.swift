@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Stages
 
 /// The reports of several specs built together, so that a claim reading the same runs as another table's (Table
 /// 2's QA and Table 3's (d) vs (a) share their cloze-QA runs) is tested once — in the first table in the paper's
@@ -22,7 +23,7 @@ public struct ReportSet {
     public var skipped: [(path: String, why: String)]
 
     /// `cells` gives a spec's cell results (from the state or from earlier results); none = skipped.
-    public static func build(paths: [String], profile: String, paper: PaperNumbers,
+    public static func build(paths: [String], profile: String, paper: PaperNumbers, examples: ((String) -> EvaluateScores?)? = nil,
                              cells: (ExperimentSpec, ReportBuilder, [String: JSONValue]) throws -> [CellResult]) throws -> ReportSet {
         var set = ReportSet(entries: [], skipped: [])
         for path in paths {
@@ -34,7 +35,7 @@ public struct ReportSet {
             let builder = ReportBuilder(layout: layout, paper: paper)
             let found = try cells(spec, builder, parameters)
             if found.isEmpty { set.skipped.append((path, "nothing recorded for profile \(profile) (run it first)")); continue }
-            let table = builder.build(spec: spec.name, profile: profile, cells: found, parameters: parameters)
+            let table = builder.build(spec: spec.name, profile: profile, cells: found, parameters: parameters, examples: examples)
             set.entries.append(Entry(path: path, spec: spec, layout: layout, parameters: parameters, cells: found, table: table))
         }
         set.entries.sort { order($0.spec.name) < order($1.spec.name) }

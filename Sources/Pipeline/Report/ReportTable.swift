@@ -88,6 +88,11 @@ public struct ReportTable: Codable, Sendable {
         /// The rows and columns whose cells the claim reads (for `hmpipe power`'s cost).
         public var rowsRead: [String] = []
         public var columnsRead: [String] = []
+        /// The claim's per-seed difference as a weighted sum of cells (for the bootstrap).
+        public var terms: [Bootstrap.Term] = []
+        /// Two-level bootstrap (seeds, then test examples) 95 % interval of the difference, when every cell's
+        /// per-example scores could be read.
+        public var bootstrap: [Double]? = nil
         /// Identity of the runs read: claims with the same identity in several tables are tested once.
         public var runs: String = ""
         /// Set when another table tests the same runs: "table2: HyperMoE beats MoE on QA".
