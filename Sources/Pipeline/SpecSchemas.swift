@@ -40,7 +40,7 @@ public enum SpecSchemas {
       "type": "object",
       "description": "How `hmpipe report` lays out this spec as the paper's table (see README: Reports).",
       "properties": {
-        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each judged against the seed spread."}
+        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."}
       }
     }
   },
@@ -55,7 +55,8 @@ public enum SpecSchemas {
         "better": {"type": "string", "description": "Row key (beats, gap_grows)."},
         "worse": {"type": "string", "description": "Row key (beats, gap_grows)."},
         "row": {"type": "string", "description": "Row key (improves)."},
-        "column": {"type": "string", "description": "beats only: compare in this column instead of the average over columns."}
+        "column": {"type": "string", "description": "beats only: compare in this column instead of the average over columns."},
+        "margin": {"type": "number", "minimum": 0, "description": "beats only: an \"at least as good\" claim — non-inferiority margin in the metric's units; reproduced when the 95 % interval of better − worse lies above −margin."}
       }
     },
     "values": {"type": "object", "additionalProperties": {"type": ["string", "integer", "number", "boolean", "array", "object", "null"]}},

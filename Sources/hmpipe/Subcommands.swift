@@ -18,6 +18,7 @@ extension HMPipe {
         ReportCommand.self,
         MetricsCommand.self,
         DataCommand.self,
+        PowerCommand.self,
         TokenizeCommand.self,
     ]
 }

@@ -39,10 +39,13 @@ final class ReportFromStateTests: XCTestCase {
         XCTAssertTrue(md.contains("| MoE | 10.00 ± 0.50 (3) | 11.75 ± 0.35 (2) +1 missing | 14.00 ± 0.50 (3) |"), md)
         XCTAssertTrue(md.contains("| HyperMoE | **12.00 ± 0.50 (3)** | **16.00 ± 0.50 (3)** | **20.00 ± 0.50 (3)** |"), md)
         XCTAssertTrue(md.contains("| _paper: HyperMoE_ | _83.51_ |  |  |"), md)
-        for claim in ["HyperMoE beats MoE (average over expert counts): **reproduced**",
-                      "HyperMoE beats MoE at 32 experts: **reproduced** — mean difference +6.00",
-                      "Every method improves from 8 to 32 experts: **reproduced**",
-                      "HyperMoE's gap over MoE grows from 8 to 32 experts: **reproduced** — gap +2.00 at 8 → +6.00 at 32, growth +4.00"] {
+        // Seeds shift every variant alike, so the paired differences have no spread: p < 0.001 after Holm.
+        for claim in ["HyperMoE beats MoE (average over expert counts): **reproduced** — HyperMoE − MoE on mean over 3 columns: difference +4.00",
+                      "HyperMoE beats MoE at 32 experts: **reproduced** — HyperMoE − MoE on 32: difference +6.00, 95% CI [+6.00, +6.00], p < 0.001, Holm p < 0.001 (7 tests in this table), n = 3",
+                      "Every method improves from 8 to 32 experts — MoE: **reproduced**",
+                      "Every method improves from 8 to 32 experts — HyperMoE: **reproduced**",
+                      "HyperMoE's gap over MoE grows from 8 to 32 experts: **reproduced** — growth of the gap HyperMoE − MoE from 8 to 32: difference +4.00",
+                      "means gap +2.00 at 8 vs +6.00 at 32"] {
             XCTAssertTrue(md.contains(claim), "\(claim)\n\(md)")
         }
         // --out writes the three files and an index that lists each claim's verdict under its report.
@@ -53,10 +56,25 @@ final class ReportFromStateTests: XCTestCase {
         XCTAssertTrue(index.contains("- [Figure 3 — cloze-QA EM vs number of experts](figure3.md) — Spec `figure3`, 26 of 27 runs done.\n"
                                      + "  - HyperMoE beats MoE (average over expert counts): **reproduced**\n"), index)
         XCTAssertTrue(index.contains("  - HyperMoE's gap over MoE grows from 8 to 32 experts: **reproduced**\n"), index)
+        // `hmpipe power`: the paired differences are constant here (sd 0), so 2 seeds detect them; the cost is the
+        // recorded test-stage time per seed (started at claim, finished at commit).
+        let (powerCode, plan) = try ReleaseBinary.run(["power", "experiments/figure3.json", "--workspace", workspace.path])
+        XCTAssertEqual(powerCode, 0, plan)
+        XCTAssertTrue(plan.contains("- HyperMoE beats MoE at 32 experts\n  now n = 3, sd of differences 0.000, observed difference +6.000"), plan)
+        XCTAssertTrue(plan.contains("to detect the observed difference: 2 seeds — 0 min of stage time in all"), plan)
+        XCTAssertTrue(plan.contains("per seed, as recorded)"), plan)
+        // The written JSON reads back: re-rendering from it (no state) gives the same report.
+        let again = try TestProject().root.appendingPathComponent("again")
+        let (backCode, backLog) = try ReleaseBinary.run(["report", "experiments/figure3.json", "--from-results", out.path, "--out", again.path])
+        XCTAssertEqual(backCode, 0, backLog)
+        XCTAssertEqual(try String(contentsOf: again.appendingPathComponent("figure3.md"), encoding: .utf8),
+                       try String(contentsOf: out.appendingPathComponent("figure3.md"), encoding: .utf8))
+        XCTAssertEqual(try String(contentsOf: again.appendingPathComponent("figure3.csv"), encoding: .utf8),
+                       try String(contentsOf: out.appendingPathComponent("figure3.csv"), encoding: .utf8))
         for file in ["figure3.md", "figure3.csv", "figure3.json", "figure3.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         // HyperMoE − MoE-Share is 1, 4, 7 at 8, 16, 32 experts: +4.00 on average, beyond the 0.5 spread.
-        XCTAssertTrue(md.contains("HyperMoE beats MoE-Share (average over expert counts): **reproduced** — mean difference +4.00"), md)
+        XCTAssertTrue(md.contains("HyperMoE beats MoE-Share (average over expert counts): **reproduced** — HyperMoE − MoE-Share on mean over 3 columns: difference +4.00"), md)
     }
 }

@@ -44,13 +44,19 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(t.cellsTotal, 5)
         let md = ReportRenderer.markdown(t)
         XCTAssertTrue(md.contains("12.00 ± 2.83 (2) +1 missing"), md)
-        XCTAssertTrue(md.contains("**21.00 ± 1.41 (2)**"), md)
-        XCTAssertFalse(md.contains("**12.00"), md)
+        // 21 vs 12 over two paired seeds (differences 10 and 8): p = 0.07, so no bold — a winner needs p < 0.05.
+        XCTAssertTrue(md.contains("| 21.00 ± 1.41 (2) |"), md)
+        XCTAssertFalse(md.contains("**"), md)
         XCTAssertTrue(md.contains("_83.51_"), "paper row for HyperMoE on SQuAD: \(md)")
         XCTAssertTrue(md.contains("stands in for the paper's squad"), md)
         let csv = ReportRenderer.csv(t).split(separator: "\n")
         XCTAssertEqual(csv.count, 3)
-        XCTAssertTrue(csv[1].hasPrefix("t,default,moe,cloze-qa,em,2,12.0000,2.8284,1,"), String(csv[1]))
+        XCTAssertEqual(String(csv[1]), "t,default,moe,cloze-qa,em,2,12.0000,2.8284,1,0=10.0000;1=14.0000")
+        // JSON: values keyed by seed.
+        let json = try JSONValue.parse(Data(try ReportRenderer.json(t).utf8))
+        let perSeed = json["rows"]?.arrayValue?.first?["cells"]?.arrayValue?.first?["perSeed"]
+        XCTAssertEqual(perSeed?["0"]?.doubleValue, 10)
+        XCTAssertEqual(perSeed?["1"]?.doubleValue, 14)
     }
 
     func testFigureChartHasOneBarPerFinishedCell() throws {
@@ -59,8 +65,9 @@ final class ReportTests: XCTestCase {
             .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
         let svg = ReportChart.svg(t)
         XCTAssertTrue(svg.hasPrefix("<svg"))
-        // background + 1 bar (moe) + 2 legend swatches; the hypermoe cell has no finished seed.
+        // background + 1 mean bar (moe) + 2 legend swatches; the hypermoe cell has no finished seed.
         XCTAssertEqual(svg.components(separatedBy: "<rect").count - 1, 4, svg)
+        XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 2, "one dot per seed: \(svg)")
         XCTAssertTrue(svg.contains(">(a) MoE") || svg.contains(">MoE"), svg)
     }
 
@@ -82,6 +89,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(t.columns.last?.name, "average")
         let avg = try XCTUnwrap(t.rows[0].cells.last!)
         XCTAssertEqual(avg.values, [70, 80])   // per seed: (80+60)/2, (90+70)/2
+        XCTAssertEqual(avg.seeds, ["0", "1"])
         XCTAssertTrue(ReportRenderer.markdown(t).contains("_82.77_"), "paper GLUE average for MoE")
     }
 
@@ -92,12 +100,16 @@ final class ReportTests: XCTestCase {
         var cells = [cell("moe", seed: 0, em: 9), cell("moe", seed: 1, em: 11), cell("hypermoe", seed: 0, em: 19), cell("hypermoe", seed: 1, em: 21)]
         var t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
             .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
-        XCTAssertEqual(t.claims.map(\.verdict), [.reproduced, .notReproduced])
+        XCTAssertEqual(t.claims.map(\.verdict), [.reproduced, .contradicted])
+        XCTAssertEqual(t.claims[0].perSeed, ["0": 10, "1": 10])
+        XCTAssertEqual(t.claims[1].test?.mean, -10)
         // Overlapping seeds: within the spread.
         cells = [cell("moe", seed: 0, em: 5), cell("moe", seed: 1, em: 15), cell("hypermoe", seed: 0, em: 7), cell("hypermoe", seed: 1, em: 16)]
         t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
             .build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        // Paired differences 2 and 1: mean 1.5, t = 3 on 1 df, p = 0.20.
         XCTAssertEqual(t.claims.map(\.verdict), [.inconclusive, .inconclusive])
+        XCTAssertEqual(t.claims[0].test?.p ?? 0, 0.2048, accuracy: 1e-4)
         // One seed: never a verdict.
         cells = [cell("moe", seed: 0, em: 1), cell("hypermoe", seed: 0, em: 90)]
         t = ReportBuilder(layout: try layout(claims: claims), paper: try paper())
@@ -196,20 +208,27 @@ final class ReportTests: XCTestCase {
         let t = ReportBuilder(layout: layout, paper: try paper())
             .build(spec: "t", profile: "default", cells: cells(em), parameters: ["task": .string("cloze-qa")])
         XCTAssertEqual(t.columns.map(\.name), ["8", "16", "32"], "numeric columns in increasing order")
-        XCTAssertEqual(t.claims.map(\.verdict), [.reproduced, .notReproduced, .notReproduced, .reproduced, .reproduced])
-        XCTAssertTrue(t.claims[0].detail.hasPrefix("change 8 → 32 +10.00, largest seed std 1.41, n ≥ 2"), t.claims[0].detail)
+        // "all improve" is one test per row.
+        let verdicts = Dictionary(uniqueKeysWithValues: t.claims.map { ($0.text, $0.verdict) })
+        XCTAssertEqual(verdicts, ["moe improves": .reproduced, "share improves": .contradicted, "all improve — MoE": .reproduced,
+                                  "all improve — MoE-Share": .contradicted, "all improve — HyperMoE": .reproduced,
+                                  "gap grows": .reproduced, "gap grows vs share": .reproduced])
+        let gap = t.claims.firstIndex { $0.text == "gap grows" }!
+        XCTAssertTrue(t.claims[0].detail.hasPrefix("MoE: change 8 → 32: difference +10.00"), t.claims[0].detail)
+        XCTAssertTrue(t.claims[0].detail.contains("means 11.00 at 8 vs 21.00 at 32"), t.claims[0].detail)
         // hypermoe − moe: +2 at 8, +10 at 32; hypermoe − moe-share: −8 at 8, +20 at 32.
-        XCTAssertTrue(t.claims[3].detail.hasPrefix("gap +2.00 at 8 → +10.00 at 32, growth +8.00"), t.claims[3].detail)
-        XCTAssertTrue(t.claims[4].detail.hasPrefix("gap -8.00 at 8 → +20.00 at 32, growth +28.00"), t.claims[4].detail)
-        XCTAssertTrue(ReportRenderer.markdown(t).contains("all improve: **not reproduced**"))
+        XCTAssertTrue(t.claims[gap].detail.contains("difference +8.00") && t.claims[gap].detail.contains("gap +2.00 at 8 vs +10.00 at 32"),
+                      t.claims[gap].detail)
+        XCTAssertTrue(t.claims[gap + 1].detail.contains("difference +28.00"), t.claims[gap + 1].detail)
+        XCTAssertTrue(ReportRenderer.markdown(t).contains("all improve — MoE-Share: **contradicted**"))
 
-        // Within the spread: moe's seeds disagree by more than the trend.
+        // Seeds that disagree about the trend: moe's change is +20 for seed 0 and −8 for seed 1.
         var noisy = em
-        noisy["moe"] = [8: [-20, 12], 16: [14, 16], 32: [-10, 22]]
+        noisy["moe"] = [8: [10, 12], 16: [14, 16], 32: [30, 4]]
         let u = ReportBuilder(layout: layout, paper: try paper())
             .build(spec: "t", profile: "default", cells: cells(noisy), parameters: ["task": .string("cloze-qa")])
         XCTAssertEqual(u.claims[0].verdict, .inconclusive, u.claims[0].detail)
-        XCTAssertEqual(u.claims[3].verdict, .inconclusive, u.claims[3].detail)
+        XCTAssertEqual(u.claims[gap].verdict, .inconclusive, u.claims[gap].detail)
     }
 
     /// A claim that lacks what its kind needs, or has a kind that does not exist, is a spec error naming the

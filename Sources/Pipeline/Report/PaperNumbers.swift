@@ -7,6 +7,9 @@ public struct PaperNumbers: Sendable {
     let json: JSONValue
 
     public init(file: URL) throws { json = try JSONValue.parse(Data(contentsOf: file)) }
+    /// No published numbers (for uses that only need a builder's axis helpers).
+    public static let none = PaperNumbers(json: .object([:]))
+    init(json: JSONValue) { self.json = json }
 
     public var source: String { json["source"]?.stringValue ?? "" }
 

@@ -10,14 +10,34 @@ public struct ReportBuilder {
 
     public init(layout: ReportLayout, paper: PaperNumbers) { self.layout = layout; self.paper = paper }
 
-    public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue]) -> ReportTable {
-        func axis(_ cell: CellResult, _ name: String?) -> String {
-            guard let name else { return parameters["task"]?.interpolationText ?? "task" }
-            return name.split(separator: ",").map { a in
-                let a = String(a)
-                return cell.axes[a]?.interpolationText ?? parameters[a]?.interpolationText ?? "?"
-            }.joined(separator: "/")
-        }
+    /// A cell's value of the row or column axis (several axes joined by "/"); nil = the spec's task.
+    func axis(_ cell: CellResult, _ name: String?, _ parameters: [String: JSONValue]) -> String {
+        guard let name else { return parameters["task"]?.interpolationText ?? "task" }
+        return name.split(separator: ",").map { a in
+            let a = String(a)
+            return cell.axes[a]?.interpolationText ?? parameters[a]?.interpolationText ?? "?"
+        }.joined(separator: "/")
+    }
+
+    /// The seed of a cell: the axes that are neither rows nor columns (usually just `seed`); it pairs cells
+    /// across rows and columns.
+    func seed(_ cell: CellResult) -> String {
+        let shown = Set(([layout.rows] + (layout.columns.map { [$0] } ?? [])).flatMap { $0.split(separator: ",").map(String.init) })
+        let rest = cell.axes.keys.filter { !shown.contains($0) }.sorted()
+        if rest.count == 1 { return cell.axes[rest[0]]!.interpolationText }
+        return rest.isEmpty ? "0" : rest.map { "\($0)=\(cell.axes[$0]!.interpolationText)" }.joined(separator: ",")
+    }
+
+    /// The stage and metric a column reads: `stage.metric` for fixed metric columns, else the layout's stage.
+    func stageAndMetric(column name: String, metric: String) -> (String, String) {
+        guard layout.metricColumns != nil, let dot = name.firstIndex(of: ".") else { return (layout.stage, metric) }
+        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
+    }
+
+    /// `examples`: a metric stage's per-example scores by stage key, for the claims' two-level bootstrap (nil: none).
+    public func build(spec: String, profile: String, cells: [CellResult], parameters: [String: JSONValue],
+                      examples: ((String) -> EvaluateScores?)? = nil) -> ReportTable {
+        func axis(_ cell: CellResult, _ name: String?) -> String { self.axis(cell, name, parameters) }
         var columnNames: [String] = [], rowKeys: [String] = []
         for c in cells {
             let col = axis(c, layout.columns), row = axis(c, layout.rows)
@@ -30,10 +50,6 @@ public struct ReportBuilder {
         // Fixed metric columns: every cell feeds every column; the stage comes from the column name.
         let fixed = layout.metricColumns
         if let fixed { columnNames = fixed }
-        func stageAndMetric(_ column: ReportTable.Column) -> (String, String) {
-            guard fixed != nil, let dot = column.name.firstIndex(of: ".") else { return (layout.stage, column.metric) }
-            return (String(column.name[..<dot]), String(column.name[column.name.index(after: dot)...]))
-        }
         if let order = layout.rowOrder { rowKeys = order.filter(rowKeys.contains) + rowKeys.filter { !order.contains($0) } }
         let lower = Set(layout.lowerIsBetter ?? ["perplexity"])
         // The task a column's cells ran: the column itself when tasks are the columns; the cells' (or the spec's)
@@ -57,36 +73,42 @@ public struct ReportBuilder {
             let cellsOfRow = columns.map { col -> ReportTable.Cell? in
                 let group = cells.filter { axis($0, layout.rows) == key && (fixed != nil || axis($0, layout.columns) == col.name) }
                 guard !group.isEmpty else { return nil }
-                var values: [Double] = [], missing = 0
-                var extras: [String: [Double]] = [:]
-                let (stageName, metricName) = stageAndMetric(col)
+                var found: [(seed: String, value: Double, run: String)] = [], missing = 0
+                var extras: [String: [(String, Double)]] = [:]
+                let (stageName, metricName) = stageAndMetric(column: col.name, metric: col.metric)
                 for g in group {
                     guard let stage = g.stages[stageName], stage.status == .done, let v = stage.metrics[metricName] else {
                         missing += 1; continue
                     }
-                    values.append(v)
+                    found.append((seed(g), v, stage.key))
                     if fixed == nil {
-                        for (name, value) in stage.metrics where name != col.metric { extras[name, default: []].append(value) }
+                        for (name, value) in stage.metrics where name != col.metric { extras[name, default: []].append((seed(g), value)) }
                     }
                 }
-                for (name, vs) in extras { extra["\(col.name).\(name)"] = .init(values: vs, missing: missing) }
-                return .init(values: values, missing: missing)
+                func cell(_ entries: [(String, Double, String)]) -> ReportTable.Cell {
+                    let order = ReportTable.seedOrder(entries.map(\.0))
+                    let sorted = order.map { s in entries.first { $0.0 == s }! }
+                    return .init(values: sorted.map(\.1), seeds: order, runs: sorted.map(\.2), missing: missing)
+                }
+                for (name, vs) in extras { extra["\(col.name).\(name)"] = cell(vs.map { ($0.0, $0.1, "") }) }
+                return cell(found.map { ($0.seed, $0.value, $0.run) })
             }
             let label = layout.rowLabels?[key] ?? paper.rowLabel(table: layout.paper, method: key) ?? key
             return .init(key: key, label: label, cells: cellsOfRow, extra: extra)
         }
         if layout.average == true, !columns.isEmpty {
-            // Per seed (the i-th finished value of every column), the mean over task columns; a row missing any
-            // column's seed gets no average rather than a biased one.
+            // Per seed, the mean over the task columns, over the seeds finished in every column (a seed missing
+            // anywhere is left out rather than averaged over fewer tasks).
             let taskColumns = columns.indices
             columns.append(.init(name: "average", metric: "mean of columns", paperTask: "average", higherIsBetter: true,
                                  data: "mean over the task columns, per seed"))
             for i in rows.indices {
-                let cells = taskColumns.map { rows[i].cells[$0] }
-                let n = cells.map { $0?.values.count ?? 0 }.min() ?? 0
-                let perSeed = (0..<n).map { s in cells.map { $0!.values[s] }.reduce(0, +) / Double(cells.count) }
-                let missing = cells.map { ($0?.values.count ?? 0) + ($0?.missing ?? 1) }.max()! - n
-                rows[i].cells.append(.init(values: perSeed, missing: missing))
+                let cells = taskColumns.compactMap { rows[i].cells[$0] }
+                let complete = cells.count == taskColumns.count ? ReportClaims.common(cells) : []
+                let perSeed = complete.map { s in cells.map { $0.value(seed: s)! }.reduce(0, +) / Double(cells.count) }
+                let runs = complete.map { s in cells.map { $0.run(seed: s)! }.joined(separator: "+") }
+                let all = Set(cells.flatMap(\.seeds)).count + (cells.map(\.missing).max() ?? 0)
+                rows[i].cells.append(.init(values: perSeed, seeds: complete, runs: runs, missing: max(0, all - complete.count)))
             }
         }
         for u in layout.unavailable ?? [] {
@@ -111,10 +133,38 @@ public struct ReportBuilder {
         }
         var table = ReportTable(spec: spec, profile: profile, title: layout.title, caption: [], columns: columns,
                                 rows: rows, paperRows: ratios + paperRows, claims: [], cellsDone: done,
-                                cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count)
-        table.caption = caption(table, cells: cells, parameters: parameters)
-        table.claims = (layout.claims ?? []).map { ReportClaims.check($0, in: table) }
-        return table
+                                cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count,
+                                columnAxis: fixed == nil ? (layout.columns ?? "task") : nil)
+        for i in table.columns.indices { table.columns[i].sizes = sizes(table.columns[i], cells: cells, columnOf: { axis($0, layout.columns) }) }
+        table.caption = caption(table, parameters: parameters)
+        table.claims = ReportClaims.evaluate(layout.claims ?? [], in: table, paper: paper, paperTable: layout.paper)
+        if let examples { for i in table.claims.indices { table.claims[i].bootstrap = bootstrap(table.claims[i], table, examples) } }
+        var one = [table]
+        ReportClaims.decide(&one)
+        return one[0]
+    }
+
+    /// The claim's two-level bootstrap interval from its cells' per-example scores; nil when any cell has none
+    /// (perplexity) or the runs of a column scored different numbers of examples.
+    func bootstrap(_ c: ReportTable.ClaimResult, _ t: ReportTable, _ examples: (String) -> EvaluateScores?) -> [Double]? {
+        guard !c.terms.isEmpty, !c.perSeed.isEmpty else { return nil }
+        var scores: [String: EvaluateScores] = [:], counts: [String: Int] = [:]
+        for term in c.terms {
+            guard let col = t.columns.firstIndex(where: { $0.name == term.column }),
+                  let cell = t.rows.first(where: { $0.key == term.row })?.cells[col] else { return nil }
+            for seed in c.perSeed.keys {
+                guard let run = cell.run(seed: seed), let s = scores[run] ?? examples(run) else { return nil }
+                scores[run] = s
+                if let n = counts[term.column], n != s.count { return nil }
+                counts[term.column] = s.count
+            }
+        }
+        let interval = Bootstrap.interval(terms: c.terms, seeds: ReportTable.seedOrder(Array(c.perSeed.keys)), examples: counts) { row, column, seed, indices in
+            guard let col = t.columns.firstIndex(where: { $0.name == column }),
+                  let run = t.rows.first(where: { $0.key == row })?.cells[col]?.run(seed: seed) else { return nil }
+            return scores[run]?.metric(t.columns[col].metric, on: indices)
+        }
+        return interval.map { [$0.low, $0.high] }
     }
 
     /// A `column_tasks` entry: a task name, or `${parameter}` for a column whose task the profile chooses
@@ -124,7 +174,22 @@ public struct ReportBuilder {
         return parameters[String(entry.dropFirst(2).dropLast())]?.stringValue ?? entry
     }
 
-    func caption(_ t: ReportTable, cells: [CellResult], parameters: [String: JSONValue]) -> [String] {
+    /// Examples per split of the data a column's cells were prepared from: the column's own prepare stage
+    /// ("data" for "test.…", "lm_data" for "lm_test.…": the metric stage's chain prefix + "_data"), in the cells
+    /// of that column when the columns are an axis (each task its own sizes).
+    func sizes(_ c: ReportTable.Column, cells: [CellResult], columnOf: (CellResult) -> String) -> [String: Int]? {
+        guard c.unavailable == nil, c.name != "average" else { return nil }
+        let stage = layout.metricColumns == nil ? layout.stage : (c.name.split(separator: ".").first.map(String.init) ?? "")
+        let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
+        let dataStage = chain.isEmpty ? "data" : chain + "_data"
+        let own = layout.metricColumns == nil ? cells.filter { columnOf($0) == c.name } : cells
+        guard let data = own.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) else { return nil }
+        var n: [String: Int] = [:]
+        for s in ["train", "validation", "test"] { if let v = data.metrics["\(s)_examples"] { n[s] = Int(v) } }
+        return n.isEmpty ? nil : n
+    }
+
+    func caption(_ t: ReportTable, parameters: [String: JSONValue]) -> [String] {
         let scratch = parameters["backbone"]?.stringValue == "scratch"
         // `${parameter}` in the layout's backbone line names what the profile chose (Table 2's cross-attention
         // init); a name the profile does not set leaves the line as written.
@@ -133,25 +198,21 @@ public struct ReportBuilder {
         var lines = ["Profile `\(t.profile)`; backbone: \(backbone)."]
         for c in t.columns {
             var counts = ""
-            // The column's prepare stage: "data" for "test.…"/"train.…", "lm_data" for "lm_test.…", "xsum_data" for
-            // "xsum_train.…": the stage's chain prefix + "_data".
-            let stage = c.name.split(separator: ".").first.map(String.init) ?? ""
-            let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
-            let dataStage = chain.isEmpty ? "data" : chain + "_data"
-            if let data = cells.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) {
-                let n = ["train", "validation", "test"].compactMap { s in data.metrics["\(s)_examples"].map { "\(s) \(Int($0))" } }
-                if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
+            if let sizes = c.sizes {
+                // Language-modelling examples are blocks of `lm_max_length` tokens (lm-upcycle.json's default 128), not articles.
+                let unit = c.metric == "perplexity" ? " blocks of \(parameters["lm_max_length"]?.interpolationText ?? "128") tokens" : ""
+                counts = " (" + ["train", "validation", "test"].compactMap { s in sizes[s].map { "\(s) \($0)\(unit)" } }.joined(separator: ", ") + ")"
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
             if c.name == "average" {
-                lines.append("`average`: per seed, the mean of our task columns, as the paper averages its tasks — a different task set, so compare orderings, not values.")
+                lines.append("`average`: per seed, the mean of our task columns over the seeds finished in every column, as the paper averages its tasks — a different task set, so compare orderings, not values.")
                 continue
             }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""
             let scale = c.metric.contains("per_second") || c.metric == "perplexity" ? "" : " ×100"
             lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")
         }
-        lines.append("Cells: mean ± sample std over seeds (n). Paper rows: \(paper.source)")
+        lines.append("Cells: mean ± sample std over seeds (n); n = 1 shows the one value. Bold: the best mean, only where its paired difference from the runner-up has p < 0.05 (paired t-test over common seeds, uncorrected). Paper rows: \(paper.source)")
         return lines
     }
 }

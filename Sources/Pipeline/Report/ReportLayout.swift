@@ -45,7 +45,7 @@ public struct ReportLayout: Decodable, Sendable {
     /// Metrics where lower is better (perplexity).
     public var lowerIsBetter: [String]?
 
-    /// A qualitative claim of the paper, checked by `ReportClaims` against the seed spread.
+    /// A qualitative claim of the paper, tested by `ReportClaims` on paired per-seed differences.
     public struct Claim: Decodable, Sendable {
         public enum Kind: String, Decodable, Sendable {
             /// `better` beats `worse`, on average over the columns (or in `column`). The default.
@@ -62,9 +62,13 @@ public struct ReportLayout: Decodable, Sendable {
         public var row: String?
         /// For `beats`: compare in one column instead of the average over columns.
         public var column: String?
+        /// For `beats`: an "at least as good" claim — the non-inferiority margin in the metric's units (the
+        /// claim holds when better − worse is credibly above −margin).
+        public var margin: Double?
         public init(text: String, kind: Kind? = nil, better: String? = nil, worse: String? = nil, row: String? = nil,
-                    column: String? = nil) {
+                    column: String? = nil, margin: Double? = nil) {
             self.text = text; self.kind = kind; self.better = better; self.worse = worse; self.row = row; self.column = column
+            self.margin = margin
         }
 
         /// What the kind needs and does not take, as a message; nil when well-formed.
@@ -78,6 +82,10 @@ public struct ReportLayout: Decodable, Sendable {
                 if better != nil || worse != nil || column != nil {
                     return "an 'improves' claim takes 'row' (or none, for every row), not 'better', 'worse' or 'column'"
                 }
+            }
+            if let m = margin {
+                if (kind ?? .beats) != .beats { return "'margin' (non-inferiority) belongs to 'beats' claims" }
+                if !(m > 0) { return "'margin' must be a positive number in the metric's units" }
             }
             return nil
         }

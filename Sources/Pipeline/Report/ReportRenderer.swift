@@ -9,18 +9,15 @@ public enum ReportRenderer {
         let header = ["method"] + t.columns.map { $0.name.hasSuffix($0.metric) ? $0.name : "\($0.name) (\($0.metric))" }
         out += "| " + header.joined(separator: " | ") + " |\n"
         out += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
-        // Bold the best mean per column.
-        let best = t.columns.indices.map { i -> Double? in
-            let means = t.rows.compactMap { $0.cells[i] }.filter { !$0.values.isEmpty }.map(\.mean)
-            return t.columns[i].higherIsBetter ? means.max() : means.min()
-        }
-        for row in t.rows {
+        let best = t.columns.indices.map { bestRow(t, column: $0) }
+        for (r, row) in t.rows.enumerated() {
             let cells = row.cells.enumerated().map { i, cell -> String in
                 guard let cell else { return t.columns[i].unavailable == nil ? "—" : "not yet runnable" }
                 if cell.values.isEmpty { return "missing (\(cell.missing))" }
-                var s = String(format: "%.2f ± %.2f (%d)", cell.mean, cell.std, cell.values.count)
+                var s = cell.values.count == 1 ? String(format: "%.2f (n = 1)", cell.mean)
+                    : String(format: "%.2f ± %.2f (%d)", cell.mean, cell.std, cell.values.count)
                 if cell.missing > 0 { s += " +\(cell.missing) missing" }
-                return cell.mean == best[i] && t.rows.count > 1 ? "**\(s)**" : s
+                return best[i] == r ? "**\(s)**" : s
             }
             out += "| " + ([row.label] + cells).joined(separator: " | ") + " |\n"
         }
@@ -40,16 +37,35 @@ public enum ReportRenderer {
         if !t.claims.isEmpty {
             out += "\n**The paper's claims, checked here:**\n\n"
             for c in t.claims { out += "- \(c.text): **\(c.verdict.rawValue)** — \(c.detail)\n" }
+            out += "\n_How to read a claim: the difference is per seed, in the claim's direction (positive = as the paper says), "
+            out += "then averaged; the 95 % interval and p are the paired t-test's over seeds; Holm p corrects for the table's claims; "
+            out += "reproduced / contradicted = Holm p < 0.05 on the claim's / the other side (of −margin for \"at least as good\"); "
+            out += "MDE = the smallest true difference these seeds would detect 4 times in 5; compare it with the paper's effect._\n"
         }
         return out
     }
 
+    /// The row to bold in column i: the best mean, when its paired difference from the runner-up (over their
+    /// common seeds) has p < 0.05; nil otherwise (a tie within the noise is not a winner).
+    static func bestRow(_ t: ReportTable, column i: Int) -> Int? {
+        let ranked = t.rows.indices.compactMap { r -> (Int, ReportTable.Cell)? in
+            guard let c = t.rows[r].cells[i], !c.values.isEmpty else { return nil }
+            return (r, c)
+        }.sorted { t.columns[i].higherIsBetter ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }
+        guard ranked.count >= 2 else { return nil }
+        let (best, runnerUp) = (ranked[0].1, ranked[1].1)
+        let seeds = ReportClaims.common([best, runnerUp])
+        let p = Stats.pairedTest(seeds.map { best.value(seed: $0)! - runnerUp.value(seed: $0)! }).p
+        return (p ?? 1) < 0.05 ? ranked[0].0 : nil
+    }
+
     public static func csv(_ t: ReportTable) -> String {
-        var out = "spec,profile,row,column,metric,n,mean,std,missing,values\n"
+        // One line per cell; `per_seed` is seed=value pairs (seed 0 of one row pairs with seed 0 of another).
+        var out = "spec,profile,row,column,metric,n,mean,std,missing,per_seed\n"
         for row in t.rows {
             for (i, cell) in row.cells.enumerated() {
                 guard let cell else { continue }
-                let values = cell.values.map { String(format: "%.4f", $0) }.joined(separator: ";")
+                let values = zip(cell.seeds, cell.values).map { "\($0)=" + String(format: "%.4f", $1) }.joined(separator: ";")
                 out += "\(t.spec),\(t.profile),\(row.key),\(t.columns[i].name),\(t.columns[i].metric),\(cell.values.count),"
                 out += String(format: "%.4f,%.4f,", cell.mean, cell.std) + "\(cell.missing),\(values)\n"
             }

@@ -1,0 +1,83 @@
+import Data
+import Foundation
+import Formats
+
+/// An evaluate stage's per-example output read back (`predictions.jsonl` of `evaluate`, `summaries.jsonl` of
+/// `evaluate-seq2seq`), so a metric can be recomputed on any resample of the test examples — what the report's
+/// two-level bootstrap needs. Decomposable metrics (accuracy, EM, F1 of spans, ROUGE) are means of per-example
+/// scores; Matthews, F1 of a class, Pearson and Spearman are recomputed from the resampled predictions.
+/// Language modelling writes no per-example lines, so perplexity has no example-level resampling.
+public struct EvaluateScores: Sendable {
+    enum Rows: Sendable {
+        case classes(predictions: [Int], labels: [Int])
+        case values(predictions: [Double], labels: [Double])
+        /// Per example, metric name → score (×100): span EM/F1, ROUGE-1/2/L.
+        case decomposable([[String: Double]])
+    }
+    let rows: Rows
+
+    public var count: Int {
+        switch rows {
+        case .classes(let p, _): return p.count
+        case .values(let p, _): return p.count
+        case .decomposable(let s): return s.count
+        }
+    }
+
+    /// Reads `file` (a `predictions.jsonl` or `summaries.jsonl`); nil when its lines carry nothing to score.
+    public static func read(_ file: URL) throws -> EvaluateScores? {
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+        let json = try lines.enumerated().map { i, line -> JSONValue in
+            do { return try JSONValue.parse(Data(line.utf8)) } catch { throw StageFailure("\(file.path) line \(i + 1): \(error)") }
+        }
+        guard let first = json.first else { return nil }
+        if first["generated"] != nil {   // summaries: ROUGE per example
+            return EvaluateScores(rows: .decomposable(json.map { j in
+                let s = Rouge.score(target: j["reference"]?.stringValue ?? "", prediction: j["generated"]?.stringValue ?? "")
+                return ["rouge1": 100 * s.rouge1, "rouge2": 100 * s.rouge2, "rougeL": 100 * s.rougeL]
+            }))
+        }
+        if first["gold"] != nil {   // spans: SQuAD EM / F1 per example
+            return EvaluateScores(rows: .decomposable(json.map { j in
+                let prediction = j["prediction"]?.arrayValue?.first?.stringValue ?? ""
+                let gold = j["gold"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                let s = SQuADMetric.score(predictions: [prediction], goldAnswers: [gold])
+                return ["em": s.exactMatch, "f1": s.f1]
+            }))
+        }
+        if case .int? = first["prediction"], case .int? = first["label"] {
+            return EvaluateScores(rows: .classes(predictions: json.map { Int($0["prediction"]?.intValue ?? 0) },
+                                                 labels: json.map { Int($0["label"]?.intValue ?? 0) }))
+        }
+        if first["prediction"]?.doubleValue != nil {
+            return EvaluateScores(rows: .values(predictions: json.map { $0["prediction"]?.doubleValue ?? .nan },
+                                                labels: json.map { $0["label"]?.doubleValue ?? .nan }))
+        }
+        return nil
+    }
+
+    /// `metric` (×100, as the stage reports it) on the examples at `indices` (repeats allowed); nil when this
+    /// output cannot give that metric.
+    public func metric(_ metric: String, on indices: [Int]) -> Double? {
+        switch rows {
+        case .classes(let p, let y):
+            let ps = indices.map { p[$0] }, ys = indices.map { y[$0] }
+            switch metric {
+            case "accuracy": return 100 * ClassificationMetrics.accuracy(predictions: ps, labels: ys)
+            case "matthews": return 100 * ClassificationMetrics.matthews(predictions: ps, labels: ys)
+            case "f1": return 100 * ClassificationMetrics.f1(predictions: ps, labels: ys)
+            default: return nil
+            }
+        case .values(let p, let y):
+            let ps = indices.map { p[$0] }, ys = indices.map { y[$0] }
+            switch metric {
+            case "pearson": return 100 * Correlation.pearson(ps, ys)
+            case "spearman": return 100 * Correlation.spearman(ps, ys)
+            default: return nil
+            }
+        case .decomposable(let scores):
+            guard !indices.isEmpty, scores.first?[metric] != nil else { return nil }
+            return indices.map { scores[$0][metric] ?? 0 }.reduce(0, +) / Double(indices.count)
+        }
+    }
+}
