@@ -138,8 +138,14 @@ public struct ReportBuilder {
             let stage = c.name.split(separator: ".").first.map(String.init) ?? ""
             let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
             let dataStage = chain.isEmpty ? "data" : chain + "_data"
-            if let data = cells.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) {
-                let n = ["train", "validation", "test"].compactMap { s in data.metrics["\(s)_examples"].map { "\(s) \(Int($0))" } }
+            // The column's own cells when tasks are the columns (each task has its own split), else any cell.
+            let own = cells.filter { $0.axes["task"]?.interpolationText == c.name }
+            if let data = (own.isEmpty ? cells : own).lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) {
+                let n = ["train", "validation", "test"].compactMap { s in
+                    data.metrics["\(s)_examples"].map { n in
+                        "\(s) \(Int(n))" + (data.metrics["\(s)_documents"].map { " from \(Int($0)) documents" } ?? "")
+                    }
+                }
                 if !n.isEmpty { counts = " (" + n.joined(separator: ", ") + ")" }
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
