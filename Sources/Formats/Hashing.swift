@@ -4,7 +4,17 @@ import Foundation
 /// SHA-256 as lowercase hex: cache keys, artifact checksums and pinned-file verification all use this.
 public enum Hashing {
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lowercase hex of a digest; by table, as `String(format:)` per byte costs more than the hash itself for
+    /// short inputs (every example's source fingerprint goes through here).
+    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func sha256Hex(_ string: String) -> String { sha256Hex(Data(string.utf8)) }
@@ -21,6 +31,6 @@ public enum Hashing {
             if chunk.isEmpty { break }
             hasher.update(data: chunk)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
     }
 }

@@ -140,7 +140,7 @@ public struct StageGraph: Sendable {
                         inputs[inputName] = .file(path: url.path, sha256: fileHashes[url]!)
                     }
                 }
-                let key = CacheKey.compute(kind: t.kind, kindVersion: kind.version, params: params, inputs: inputs)
+                let key = CacheKey.compute(kind: t.kind, kindVersion: kind.version(parameters: params), params: params, inputs: inputs)
                 let used = cellAxes.filter { directAxes[name]!.contains($0.key) }
                 if nodes[key] == nil {
                     nodes[key] = StageNode(key: key, kind: t.kind, template: name,

@@ -18,6 +18,9 @@ public protocol StageKind: Sendable {
     var name: String { get }
     /// Part of every cache key of this kind. Change it when outputs for the same parameters change.
     var version: String { get }
+    /// The version that enters one stage's cache key; `version` unless a kind re-keys only some of its stages
+    /// (`prepare`, when one task's split changes).
+    func version(parameters: JSONValue) -> String
     /// Checks canonical parameters; throw `StageParameterError` naming the offending parameter.
     func validate(parameters: JSONValue) throws
     /// The output file names (plain names, no `/`) `run` promises to create in the output directory.
@@ -28,6 +31,7 @@ public protocol StageKind: Sendable {
 
 extension StageKind {
     public var version: String { "1" }
+    public func version(parameters: JSONValue) -> String { version }
 }
 
 /// A parameter problem found by `StageKind.validate`. `path` is relative to the stage's `params` object

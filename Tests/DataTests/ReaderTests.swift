@@ -108,7 +108,7 @@ final class ReaderTests: XCTestCase {
     }
 
     func testSplitsAreSeededAndByGroup() {
-        let ex = (0..<200).map { Example(id: "e\($0)", group: "doc\($0 / 4)", text: "t", label: .none) }
+        let ex = (0..<200).map { Example(id: "e\($0)", group: "doc\($0 / 4)", text: "t\($0)", label: .none) }
         let a = Splits.split(ex, seed: 1), b = Splits.split(ex.reversed(), seed: 1), c = Splits.split(ex, seed: 2)
         XCTAssertEqual(Set(a.test.map(\.id)), Set(b.test.map(\.id)), "independent of input order")
         XCTAssertNotEqual(Set(a.test.map(\.id)), Set(c.test.map(\.id)))

@@ -254,4 +254,28 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(m.contains("$.report.claims[1].text: missing required key 'text'"), m)
         XCTAssertEqual(try load(["text": "x", "kind": "improves"])?.claims?.last?.kind, .improves)
     }
+
+    /// Table 1's layout (tasks as columns): each task's caption line gives that task's own split sizes and
+    /// documents, not the first cell's (every line used to repeat one task's counts).
+    func testCaptionCountsAreTheColumnTasksOwn() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": ["paper": "table1-glue", "title": "T1", "rows": "variant",
+                                                               "columns": "task", "stage": "test", "metric": ["default": "pearson"],
+                                                               "backbone": "tiny"]]).write(to: url)
+        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
+        func cell(_ task: String, _ counts: [Double]) -> CellResult {
+            let names = ["train_examples", "validation_examples", "test_examples", "train_documents", "validation_documents", "test_documents"]
+            return CellResult(spec: "t", profile: "default", label: task, axes: ["variant": .string("moe"), "task": .string(task)],
+                              stages: ["test": .init(key: "t\(task)", status: .done, metrics: ["pearson": 50]),
+                                       "data": .init(key: "d\(task)", status: .done, metrics: Dictionary(uniqueKeysWithValues: zip(names, counts)))])
+        }
+        let t = ReportBuilder(layout: layout, paper: try paper()).build(
+            spec: "t", profile: "default", cells: [cell("vader-movie", [8000, 200, 500, 8000, 200, 500]), cell("lee-similarity", [406, 10, 120, 29, 5, 16])],
+            parameters: [:])
+        let lee = try XCTUnwrap(t.caption.first { $0.hasPrefix("`lee-similarity`") })
+        XCTAssertTrue(lee.contains("split by document: 29 / 5 / 16 documents"), lee)
+        XCTAssertTrue(lee.contains("(train 406 from 29 documents, validation 10 from 5 documents, test 120 from 16 documents)"), lee)
+        let movie = try XCTUnwrap(t.caption.first { $0.hasPrefix("`vader-movie`") })
+        XCTAssertTrue(movie.contains("(train 8000 from 8000 documents, validation 200 from 200 documents, test 500 from 500 documents)"), movie)
+    }
 }

@@ -41,7 +41,7 @@ final class ReportVerdictTests: XCTestCase {
         let t = ReportBuilder(layout: l, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: [:])
         let caption = t.caption.joined(separator: "\n")
         XCTAssertTrue(caption.contains("`vader-movie`: VADER movie sentences") && caption.contains("(train 9000, validation 200, test 500)"), caption)
-        XCTAssertTrue(caption.contains("(1,225 pairs) (train 1000, validation 100, test 125); metric pearson"), caption)
+        XCTAssertTrue(caption.contains("are dropped) (train 1000, validation 100, test 125); metric pearson"), caption)
         XCTAssertEqual(t.columns.first { $0.name == "lee-similarity" }?.sizes, ["train": 1000, "validation": 100, "test": 125])
         XCTAssertTrue(ReportRenderer.markdown(t).contains("| 80.00 (n = 1) |"), "n = 1, not ± 0.00 (1)")
     }

@@ -11,6 +11,7 @@ public enum BigramShift {
         var rng = SeededRandom(seed: seed, 0xB5_41F7)
         var out: [Example] = []
         for doc in documents {
+            let source = SourceDocument(id: doc.id, text: doc.text)   // the article is the unit of splitting
             for (k, sentence) in SentenceSplitter.split(doc.text).enumerated() {
                 let tokens = tokenize(sentence)
                 let words = tokens.indices.filter { isWord(tokens[$0]) }
@@ -27,7 +28,7 @@ public enum BigramShift {
                     t.swapAt(i, i + 1)
                     label = 1
                 }
-                out.append(Example(id: "\(doc.id)-s\(k)", group: doc.id, text: t.joined(separator: " "), label: .classIndex(label)))
+                out.append(Example(id: "\(doc.id)-s\(k)", group: doc.id, sources: [source], text: t.joined(separator: " "), label: .classIndex(label)))
             }
         }
         return out

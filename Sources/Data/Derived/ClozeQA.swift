@@ -12,6 +12,7 @@ public enum ClozeQA {
         var rng = SeededRandom(seed: seed, 0xC102E)
         var out: [Example] = []
         for doc in documents {
+            let source = SourceDocument(id: doc.id, text: doc.text)   // the article is the unit of splitting
             let sentences = SentenceSplitter.split(doc.text)
             var p = 0
             while p + 2 < sentences.count {
@@ -27,7 +28,7 @@ public enum ClozeQA {
                     let span = spans[rng.below(spans.count)]
                     let question = String(passage[q].prefix(span.start)) + blank + String(passage[q].dropFirst(span.start + span.text.count))
                     let answers = occurrences(of: span.text, in: context).map { AnswerSpan(text: span.text, start: $0) }
-                    out.append(Example(id: "\(doc.id)-p\(p / passageSentences)", group: doc.id,
+                    out.append(Example(id: "\(doc.id)-p\(p / passageSentences)", group: doc.id, sources: [source],
                                        text: question, pair: context, label: .spans(answers)))
                     break
                 }

@@ -8,7 +8,7 @@ public enum LeadSummaries {
         documents.compactMap { doc in
             let s = SentenceSplitter.split(doc.text)
             guard s.count >= leadSentences + minBodySentences else { return nil }
-            return Example(id: doc.id, group: doc.id, text: s[leadSentences...].joined(separator: " "),
+            return Example(id: doc.id, group: doc.id, sources: [SourceDocument(id: doc.id, text: doc.text)], text: s[leadSentences...].joined(separator: " "),
                            label: .target(s[..<leadSentences].joined(separator: " ")))
         }
     }

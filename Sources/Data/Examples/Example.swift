@@ -27,15 +27,24 @@ public enum Label: Sendable, Hashable, Codable {
 public struct Example: Sendable, Hashable, Codable {
     /// Stable id (from the source file when it has one) — used in error messages and predictions.
     public var id: String
-    /// Document the example came from; splits never separate a document's examples (no leakage).
+    /// The unit a split keeps together (an article, an NYT editorial, a SQuAD title); splits never separate a
+    /// group's examples.
     public var group: String
+    /// The documents the example is built from: one for most tasks (the sentence, the article a cloze passage
+    /// or summary pair was cut from), two for a Lee document pair. No document may feed two splits
+    /// (`LeakageCheck`); examples sharing a document are therefore split together like one group.
+    public var sources: [SourceDocument]
     public var text: String
     public var pair: String?
     public var label: Label
 
-    public init(id: String, group: String? = nil, text: String, pair: String? = nil, label: Label) {
+    /// `sources` defaults to the example's own text (and pair): the right identity when each example is its own
+    /// document (a VADER sentence, a GLUE row); derived tasks pass the text they were cut from.
+    public init(id: String, group: String? = nil, sources: [SourceDocument]? = nil, text: String, pair: String? = nil,
+                label: Label) {
         self.id = id
         self.group = group ?? id
+        self.sources = sources ?? [SourceDocument(id: group ?? id, text: pair.map { text + "\u{1F}" + $0 } ?? text)]
         self.text = text
         self.pair = pair
         self.label = label

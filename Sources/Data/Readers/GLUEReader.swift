@@ -7,7 +7,7 @@ public enum GLUETask: String, Sendable, CaseIterable, Codable {
     case cola, sst2, stsb, mrpc, qqp, mnli, qnli, rte
 
     /// (first text column, second text column, label column) header names.
-    var columns: (String, String?, String) {
+    public var columns: (String, String?, String) {
         switch self {
         case .cola: return ("sentence", nil, "label")
         case .sst2: return ("sentence", nil, "label")

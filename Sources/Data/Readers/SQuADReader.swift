@@ -28,6 +28,8 @@ public enum SQuADReader {
                 guard let context = p["context"] as? String else { throw DataError(file: file, field: "\(path).context", "missing or not a string") }
                 guard let qas = p["qas"] as? [[String: Any]] else { throw DataError(file: file, field: "\(path).qas", "missing or not a list") }
                 let scalars = Array(context.unicodeScalars)
+                // The paragraph is the source document: its questions share it (and the title keeps them together).
+                let source = SourceDocument(id: "\(title) ¶\(pi)", text: context)
                 for (qi, qa) in qas.enumerated() {
                     let qpath = "\(path).qas[\(qi)]"
                     guard let id = qa["id"] as? String else { throw DataError(file: file, field: "\(qpath).id", "missing or not a string") }
@@ -46,7 +48,7 @@ public enum SQuADReader {
                         }
                         answers.append(AnswerSpan(text: text, start: start))
                     }
-                    out.append(Example(id: id, group: title, text: question, pair: context, label: .spans(answers)))
+                    out.append(Example(id: id, group: title, sources: [source], text: question, pair: context, label: .spans(answers)))
                 }
             }
         }

@@ -185,7 +185,10 @@ public struct ReportBuilder {
         let own = layout.metricColumns == nil ? cells.filter { columnOf($0) == c.name } : cells
         guard let data = own.lazy.compactMap({ $0.stages[dataStage] }).first(where: { $0.status == .done }) else { return nil }
         var n: [String: Int] = [:]
-        for s in ["train", "validation", "test"] { if let v = data.metrics["\(s)_examples"] { n[s] = Int(v) } }
+        for s in ["train", "validation", "test"] {
+            if let v = data.metrics["\(s)_examples"] { n[s] = Int(v) }
+            if let d = data.metrics["\(s)_documents"] { n["\(s)_documents"] = Int(d) }   // the unit of splitting
+        }
         return n.isEmpty ? nil : n
     }
 
@@ -201,7 +204,9 @@ public struct ReportBuilder {
             if let sizes = c.sizes {
                 // Language-modelling examples are blocks of `lm_max_length` tokens (lm-upcycle.json's default 128), not articles.
                 let unit = c.metric == "perplexity" ? " blocks of \(parameters["lm_max_length"]?.interpolationText ?? "128") tokens" : ""
-                counts = " (" + ["train", "validation", "test"].compactMap { s in sizes[s].map { "\(s) \($0)\(unit)" } }.joined(separator: ", ") + ")"
+                counts = " (" + ["train", "validation", "test"].compactMap { s in
+                    sizes[s].map { "\(s) \($0)\(unit)" + (sizes["\(s)_documents"].map { " from \($0) documents" } ?? "") }
+                }.joined(separator: ", ") + ")"
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
             if c.name == "average" {

@@ -59,7 +59,7 @@ public enum ReportInputs {
             let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
             let dataStage = chain.isEmpty ? "data" : chain + "_data"
             for i in cells.indices where layout.metricColumns != nil || builder.axis(cells[i], layout.columns, parameters) == name {
-                for (split, n) in sizes { if let n = n.doubleValue { put(i, dataStage, "\(split)_examples", n) } }
+                for (split, n) in sizes { if let n = n.doubleValue { put(i, dataStage, split.hasSuffix("_documents") ? split : "\(split)_examples", n) } }
             }
         }
         for (i, byStage) in metrics {

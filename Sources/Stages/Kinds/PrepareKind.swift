@@ -12,6 +12,14 @@ public struct PrepareKind: StageKind {
     public let version = "1"
     public init() {}
 
+    /// The kind version, plus the task's split version once a task's split changed (`lee-similarity`: by
+    /// document since version 2), so only that task's cached stages stop matching.
+    public func version(parameters: JSONValue) -> String {
+        guard let name = parameters["task"]?.stringValue, let task = try? TaskCatalogue.task(named: name),
+              task.splitVersion > 1 else { return version }
+        return "\(version)+split\(task.splitVersion)"
+    }
+
     struct Params: Decodable {
         var task: String
         var seed: UInt64?
@@ -62,15 +70,9 @@ public struct PrepareKind: StageKind {
         let task = try TaskCatalogue.task(named: p.task, fields: p.fields)
         let seed = p.seed ?? 0
         let tokenizer = try BertTokenizer(vocabularyFile: try StageParameters.input(context, "vocab"))
-        var splits: Splits
         let inputs = context.inputs.merging(try LocalFile.verified(p.files ?? [:])) { _, user in user }
-        switch try task.read(inputs, seed) {
-        case .pool(let examples):
-            splits = Splits.split(examples, seed: seed, validation: p.validationFraction ?? 0.1, test: p.testFraction ?? 0.1)
-        case .presplit(let train, let test):
-            let carved = Splits.split(train, seed: seed, validation: p.validationFraction ?? 0.1, test: 0)
-            splits = Splits(train: carved.train, validation: carved.validation, test: test)
-        }
+        var splits = Self.split(try task.read(inputs, seed), task: task, seed: seed,
+                                validation: p.validationFraction, test: p.testFraction, log: context.log)
         if task.head == .span {
             // SQuAD scripts cap the question (max_query_length 64); here a question must leave half the window
             // to the context, else the example is dropped and counted.
@@ -84,6 +86,10 @@ public struct PrepareKind: StageKind {
         if let m = p.maxTrain { splits.train = Array(splits.train.prefix(m)) }
         if let m = p.maxValidation { splits.validation = Array(splits.validation.prefix(m)) }
         if let m = p.maxTest { splits.test = Array(splits.test.prefix(m)) }
+        try Self.checkLeakage(splits, task: p.task)
+        context.log("leakage check passed: no source document in train and validation/test (documents: "
+                    + "train \(LeakageCheck.documentCount(splits.train)), validation \(LeakageCheck.documentCount(splits.validation)), "
+                    + "test \(LeakageCheck.documentCount(splits.test)))")
         var counts: [String: Int] = [:]
         for (name, examples) in zip(Self.splitNames, [splits.train, splits.validation, splits.test]) {
             guard !examples.isEmpty else { throw StageFailure("task \(p.task): the \(name) split is empty") }
@@ -104,6 +110,7 @@ public struct PrepareKind: StageKind {
                                 to: context.output("\(name).shard"))
             counts[name] = encoded.examples.count
             context.metric("\(name)_examples", Double(encoded.examples.count))
+            context.metric("\(name)_documents", Double(LeakageCheck.documentCount(examples)))
             if task.head == .span, name != "train" {
                 let answers: [[String]] = encoded.sources.map { i in
                     guard case .spans(let spans) = examples[i].label else { return [] }
@@ -124,5 +131,38 @@ public struct PrepareKind: StageKind {
                             counts: counts, vocabHash: tokenizer.vocabulary.hash, vocabSize: tokenizer.vocabulary.count,
                             maxLength: p.maxLength, maxTargetLength: task.head == .seq2seq ? p.maxTargetLength : nil)
         try info.write(to: context.output("task.json"))
+    }
+
+    /// Train / validation / test of what the task read, with no source document on two sides: a pool is split
+    /// by `Splits.split`; the user's own train and test files keep their test set, and training examples that
+    /// share a document with it (an identical text) are dropped and counted in the log before validation is
+    /// carved out of the rest.
+    public static func split(_ read: TaskDefinition.Read, task: TaskDefinition, seed: UInt64, validation: Double?,
+                      test: Double?, log: (String) -> Void) -> Splits {
+        let validation = validation ?? task.fractions.validation
+        switch read {
+        case .pool(let examples):
+            let splits = Splits.split(examples, seed: seed, validation: validation, test: test ?? task.fractions.test)
+            if splits.droppedAcrossSplits > 0 {
+                log("split by document: dropped \(splits.droppedAcrossSplits) of \(examples.count) examples whose documents fell into different splits")
+            }
+            return splits
+        case .presplit(let train, let test):
+            let held = Set(test.lazy.flatMap { $0.sources.map(\.fingerprint) })
+            let kept = train.filter { e in !e.sources.contains { held.contains($0.fingerprint) } }
+            if kept.count < train.count {
+                log("dropped \(train.count - kept.count) training examples whose document is also in the test file")
+            }
+            let carved = Splits.split(kept, seed: seed, validation: validation, test: 0)
+            return Splits(train: carved.train, validation: carved.validation, test: test,
+                          droppedAcrossSplits: carved.droppedAcrossSplits)
+        }
+    }
+
+    /// `LeakageCheck` as a stage failure naming the task, the two splits and a document in both.
+    public static func checkLeakage(_ splits: Splits, task: String) throws {
+        do { try LeakageCheck.verify(splits, task: task) } catch let leak as LeakageCheck.Leak {
+            throw StageFailure(leak.description)
+        }
     }
 }

@@ -2,7 +2,10 @@ import Data
 import Foundation
 
 /// Every task a spec can name. Real stand-ins read pinned files; `glue-*`, `superglue-*` and `squad` read
-/// the user's own files (the paper profile).
+/// the user's own files (the paper profile). Split version 2 (re-keys `prepare`): every task whose split
+/// changed when source documents were tracked — `lee-similarity` (by document, not by pair), the tasks whose
+/// files hold one text twice under two ids (VADER movie and Amazon sentences; the prose tasks, as the ABC news
+/// file repeats seven articles), and the user-file tasks (training rows repeating a test document dropped).
 public enum TaskCatalogue {
     /// Throws a parameter error on `task` (so a spec typo is reported with its file and JSON path).
     public static func task(named name: String) throws -> TaskDefinition {
@@ -50,34 +53,39 @@ public enum TaskCatalogue {
                 name: "vader-\(domain.rawValue)", paperTask: domain == .movie ? "sst2" : nil,
                 metrics: ["accuracy", "f1"], head: .classification, classes: 2,
                 dataDescription: "VADER \(domain.rawValue) sentences (Hutto & Gilbert 2014), label = sign of the mean human rating",
-                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"]) { inputs, _ in
+                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"],
+                splitVersion: domain == .movie || domain == .amazon ? 2 : 1) { inputs, _ in
                     .pool(try VADERReader.read(try input(inputs, "vader_\(domain.rawValue)"), domain: domain, task: .sentiment))
                 })
             tasks.append(TaskDefinition(
                 name: "vader-\(domain.rawValue)-rating", paperTask: domain == .movie ? "stsb" : nil,
                 metrics: ["pearson", "spearman"], head: .regression,
                 dataDescription: "VADER \(domain.rawValue) sentences, regression on the mean human rating in [−4, 4]",
-                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"]) { inputs, _ in
+                realLabels: true, requiredInputs: ["vader_\(domain.rawValue)"],
+                splitVersion: domain == .movie || domain == .amazon ? 2 : 1) { inputs, _ in
                     .pool(try VADERReader.read(try input(inputs, "vader_\(domain.rawValue)"), domain: domain, task: .rating))
                 })
         }
         tasks.append(TaskDefinition(
             name: "lee-similarity", paperTask: nil, metrics: ["pearson", "spearman"], head: .regression,
-            dataDescription: "Lee-50 news document pairs with mean human similarity (1,225 pairs)",
-            realLabels: true, requiredInputs: ["lee_documents", "lee_similarities"]) { inputs, _ in
+            dataDescription: "Lee-50 news document pairs with mean human similarity (1,225 pairs), split by document: 29 / 5 / 16 documents → 406 / 10 / 120 pairs (train / validation / test; the 689 pairs across splits are dropped)",
+            realLabels: true, requiredInputs: ["lee_documents", "lee_similarities"],
+            // 16 test documents give 120 test pairs (a 10% share, 5 documents, would give 10); version 2: split by
+            // document, not by pair as version 1 did, whose test pairs reused training documents.
+            fractions: (validation: 0.1, test: 0.32), splitVersion: 2) { inputs, _ in
                 .pool(try LeeSimilarityReader.read(documents: try input(inputs, "lee_documents"),
                                                    similarities: try input(inputs, "lee_similarities")))
             })
         tasks.append(TaskDefinition(
             name: "bigram-shift", paperTask: "cola", metrics: ["matthews", "accuracy"], head: .classification, classes: 2,
             dataDescription: "bigram-shift acceptability (derived: adjacent words swapped in half of real Wikipedia/news sentences)",
-            realLabels: false, requiredInputs: []) { inputs, seed in
+            realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, seed in
                 .pool(BigramShift.make(documents: try prose(inputs), seed: seed))
             })
         tasks.append(TaskDefinition(
             name: "cloze-qa", paperTask: "squad", metrics: ["em", "f1"], head: .span,
             dataDescription: "extractive cloze QA (derived: a name/number blanked in one sentence of a real Wikipedia/news passage, answered by its span in the rest)",
-            realLabels: false, requiredInputs: []) { inputs, seed in
+            realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, seed in
                 .pool(ClozeQA.make(documents: try prose(inputs), seed: seed))
             })
         for (name, lead, paper) in [("lead-summary", 1, "xsum"), ("lead3-summary", 3, "cnndm")] {
@@ -85,7 +93,7 @@ public enum TaskCatalogue {
             tasks.append(TaskDefinition(
                 name: name, paperTask: paper, metrics: ["rouge2", "rouge1", "rougeL"], head: .seq2seq,
                 dataDescription: "lead summaries (derived: \(summary) as the summary of a real Wikipedia article or ABC news story, the rest of it as the document — \(paper == "xsum" ? "XSum's own recipe" : "CNN/DM-length highlights")); not \(paper == "xsum" ? "XSum" : "CNN/DM")",
-                realLabels: false, requiredInputs: []) { inputs, _ in
+                realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, _ in
                     .pool(LeadSummaries.make(documents: try prose(inputs), leadSentences: lead))
                 })
         }
@@ -93,7 +101,7 @@ public enum TaskCatalogue {
             tasks.append(TaskDefinition(
                 name: name, paperTask: name, metrics: ["rouge2", "rouge1", "rougeL"], head: .seq2seq,
                 dataDescription: "\(corpus) (user JSON Lines {document, summary}: train → train/validation, test → test)",
-                realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                realLabels: true, requiredInputs: ["train_file", "test_file"], splitVersion: 2) { inputs, _ in
                     .presplit(train: try SummarizationReader.read(try input(inputs, "train_file")),
                               test: try SummarizationReader.read(try input(inputs, "test_file")))
                 })
@@ -101,7 +109,7 @@ public enum TaskCatalogue {
         tasks.append(TaskDefinition(
             name: "squad", paperTask: "squad", metrics: ["em", "f1"], head: .span,
             dataDescription: "SQuAD v1.1 (user files: train → train/validation, dev → test)",
-            realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+            realLabels: true, requiredInputs: ["train_file", "test_file"], splitVersion: 2) { inputs, _ in
                 .presplit(train: try SQuADReader.read(try input(inputs, "train_file")),
                           test: try SQuADReader.read(try input(inputs, "test_file")))
             })
@@ -114,7 +122,7 @@ public enum TaskCatalogue {
         tasks.append(TaskDefinition(
             name: "wikitext-lm", paperTask: "wikitext2", metrics: ["perplexity"], head: .lm,
             dataDescription: "WikiText (user raw files: train → train/validation, test → test)",
-            realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+            realLabels: true, requiredInputs: ["train_file", "test_file"], splitVersion: 2) { inputs, _ in
                 .presplit(train: try WikiTextReader.read(try input(inputs, "train_file")),
                           test: try WikiTextReader.read(try input(inputs, "test_file")))
             })
@@ -125,7 +133,7 @@ public enum TaskCatalogue {
                 metrics: regression ? ["pearson", "spearman"] : (g == .cola ? ["matthews", "accuracy"] : ["accuracy", "f1"]),
                 head: regression ? .regression : .classification, classes: regression ? 0 : (g == .mnli ? 3 : 2),
                 dataDescription: "GLUE \(g.rawValue) (user TSV files: train → train/validation, dev → test)",
-                realLabels: true, requiredInputs: ["train_file", "test_file"]) { inputs, _ in
+                realLabels: true, requiredInputs: ["train_file", "test_file"], splitVersion: 2) { inputs, _ in
                     .presplit(train: try GLUEReader.read(try input(inputs, "train_file"), task: g),
                               test: try GLUEReader.read(try input(inputs, "test_file"), task: g))
                 })

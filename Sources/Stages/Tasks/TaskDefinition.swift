@@ -20,6 +20,12 @@ public struct TaskDefinition: Sendable {
     public let realLabels: Bool
     /// Input names the prepare stage must receive.
     public let requiredInputs: [String]
+    /// Split fractions `prepare` uses when the stage sets none: of the examples, or of the documents for a task
+    /// of document pairs (Lee-50, where a 10% test set of documents would hold only 10 pairs).
+    public let fractions: (validation: Double, test: Double)
+    /// Enters `prepare`'s cache key (`PrepareKind.version(parameters:)`): bumped for one task when its split
+    /// changes, so cached results of the other tasks stay valid.
+    public let splitVersion: Int
     /// Examples as read: one pool (prepare splits it by document) or the user's own train/test files
     /// (prepare carves validation out of train and keeps their dev set as the test set).
     public enum Read: Sendable {
@@ -31,9 +37,10 @@ public struct TaskDefinition: Sendable {
 
     public init(name: String, paperTask: String?, metrics: [String], head: Head, classes: Int = 0,
                 dataDescription: String, realLabels: Bool, requiredInputs: [String],
+                fractions: (validation: Double, test: Double) = (0.1, 0.1), splitVersion: Int = 1,
                 read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
         self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head
         self.classes = classes; self.dataDescription = dataDescription; self.realLabels = realLabels
-        self.requiredInputs = requiredInputs; self.read = read
+        self.requiredInputs = requiredInputs; self.fractions = fractions; self.splitVersion = splitVersion; self.read = read
     }
 }
