@@ -18,6 +18,7 @@ extension HMPipe {
         ReportCommand.self,
         MetricsCommand.self,
         DataCommand.self,
+        ParseCheckCommand.self,
         PowerCommand.self,
         TokenizeCommand.self,
     ]
