@@ -9,6 +9,8 @@ public enum ExecStage {
                            force: Bool = false, cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
         let ws = Workspace(workspace)
         let state = try Runner.openState(ws)
+        let use = try WorkspaceLock.shared(ws)   // keeps gc out while this stage runs
+        defer { use.release() }
         let matches = try state.allStages().filter { $0.key.hasPrefix(key) }
         guard matches.count == 1, let row = matches.first else {
             throw matches.isEmpty ? PipelineError.unknownStage(key) : PipelineError.io("key prefix \(key) is ambiguous")

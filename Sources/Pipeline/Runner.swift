@@ -30,6 +30,8 @@ public final class Runner: @unchecked Sendable {
 
     public func run(specs: [URL]) throws -> RunSummary {
         let state = try Runner.openState(workspace)
+        let use = try WorkspaceLock.shared(workspace)   // keeps gc out until this run ends
+        defer { use.release() }
         let hasher = FileHasher(state: state)
         let loaded = try specs.map { try ExperimentSpec.load($0) }
         let graphs = try loaded.map { try StageGraph.build($0, profile: options.profile, registry: registry, hashFile: hasher.hash) }

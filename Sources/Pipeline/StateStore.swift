@@ -18,10 +18,29 @@ public final class StateStore: @unchecked Sendable {
         // Two processes opening a new workspace at once would race on switching it to WAL and would both see
         // "no migrations applied"; an exclusive file lock around opening makes the second see the first's work.
         writer = try StateStore.withFileLock(path.path + ".lock") {
-            let pool = try DatabasePool(path: path.path, configuration: config)
-            try StateStore.migrator.migrate(pool)
-            return pool
+            try StateStore.refuseTruncated(path)
+            do {
+                let pool = try DatabasePool(path: path.path, configuration: config)
+                // quick_check walks every b-tree page: a damaged page is found here by every command (status,
+                // verify, gc, run) instead of by whichever query happens to read it.
+                let check = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(3)") }
+                guard check == ["ok"] else { throw StateDatabaseError.damaged(path.path, detail: check.joined(separator: "; ")) }
+                try StateStore.migrator.migrate(pool)
+                return pool
+            } catch let e as DatabaseError where [ResultCode.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode.primaryResultCode) {
+                throw StateDatabaseError.damaged(path.path, detail: e.message ?? "\(e.resultCode)")
+            }
         }
+    }
+
+    /// An empty database file is what SQLite would silently take for a new workspace. It is one only when the
+    /// workspace holds nothing else; beside stored artifacts or logs it is a truncated history.
+    private static func refuseTruncated(_ path: URL) throws {
+        let fm = FileManager.default
+        guard let size = (try? fm.attributesOfItem(atPath: path.path)[.size]) as? NSNumber, size.intValue == 0 else { return }
+        let root = path.deletingLastPathComponent()
+        let history = ["cas", "logs"].contains { !((try? fm.contentsOfDirectory(atPath: root.appendingPathComponent($0).path)) ?? []).isEmpty }
+        if history { throw StateDatabaseError.empty(path.path) }
     }
 
     static func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
@@ -395,6 +414,43 @@ public final class StateStore: @unchecked Sendable {
                 for row in try StageRecord.fetchAll(db, sql: "SELECT * FROM stage WHERE key IN (\(marks))", arguments: StatementArguments(chunk)) {
                     result[row.key] = row
                 }
+            }
+            return result
+        }
+    }
+
+    /// What planning needs of each key's row (status, last error, lease owner), read by column index: a
+    /// no-op run plans every selected key, and decoding whole records by column name was most of that.
+    public func planningRows(_ keys: [String]) throws -> [String: PlanningRow] {
+        try writer.read { db in
+            var result: [String: PlanningRow] = [:]
+            result.reserveCapacity(keys.count)
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = Array(keys[start..<min(start + 500, keys.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: "SELECT key, status, error, host, pid, processStart FROM stage WHERE key IN (\(marks))",
+                                               arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let host: String? = row[3], pid: Int32? = row[4], start: String? = row[5]
+                    let owner = host.flatMap { h in pid.flatMap { p in start.map { ProcessIdentity(host: h, pid: p, start: $0) } } }
+                    result[row[0]] = PlanningRow(status: row[1], error: row[2], owner: owner)
+                }
+            }
+            return result
+        }
+    }
+
+    /// Artifact rows of the given keys (every key when nil), by column index.
+    public func artifactRows(keys: [String]? = nil) throws -> [String: [ArtifactRecord]] {
+        try writer.read { db in
+            let wanted = keys.map(Set.init)
+            var result: [String: [ArtifactRecord]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT stageKey, name, sha256, size, storedSize, compressed FROM artifact")
+            while let row = try rows.next() {
+                let key: String = row[0]
+                if let wanted, !wanted.contains(key) { continue }
+                result[key, default: []].append(ArtifactRecord(stageKey: key, name: row[1], sha256: row[2], size: row[3],
+                                                               storedSize: row[4], compressed: row[5]))
             }
             return result
         }
