@@ -5,28 +5,24 @@ import Formats
 enum SpecFile {
     static func load(_ url: URL, schema: JSONSchema) throws -> JSONValue {
         let file = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw SpecErrors([SpecError(file: file, path: "$", "no such file")])
+        }
+        guard !isDirectory.boolValue else { throw SpecErrors([SpecError(file: file, path: "$", "is a directory, not a spec file")]) }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw SpecErrors([SpecError(file: file, path: "$", "cannot read file")])
+            throw SpecErrors([SpecError(file: file, path: "$", "cannot read the file (\(String(cString: strerror(access(file, R_OK) == 0 ? EIO : errno))))")])
         }
         let value: JSONValue
         do {
             value = try JSONValue.parse(data)
-        } catch {
-            throw SpecErrors([SpecError(file: file, path: "$", "invalid JSON: \(describeParseError(error))")])
+        } catch let e as JSONParseError {
+            throw SpecErrors([SpecError(file: file, path: e.path, "invalid JSON: \(e.message) (line \(e.line), column \(e.column))")])
         }
         let violations = schema.validate(value)
         if !violations.isEmpty {
             throw SpecErrors(violations.map { SpecError(file: file, path: $0.path, $0.message, suggestion: $0.suggestion) })
         }
         return value
-    }
-
-    /// Foundation hides the useful part ("Unexpected character … around line 3, column 5") in the debug description.
-    private static func describeParseError(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -39,8 +39,15 @@ public struct StageGraph: Sendable {
                 case .stage(let producer, _) where templates[producer] == nil:
                     errors.append(SpecError(file: t.file, path: path, "no stage named '\(producer)'",
                                             suggestion: Suggest.nearest(producer, in: Array(templates.keys))))
-                case .file(let url) where !FileManager.default.fileExists(atPath: url.path):
-                    errors.append(SpecError(file: t.file, path: path, "input file not found: \(url.path)"))
+                case .file(let url):
+                    var isDirectory: ObjCBool = false
+                    if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                        errors.append(SpecError(file: t.file, path: path, "input file not found: \(url.path)"))
+                    } else if isDirectory.boolValue {
+                        errors.append(SpecError(file: t.file, path: path, "input is a directory, not a file: \(url.path) (name one file; inputs are tracked by content hash)"))
+                    } else if access(url.path, R_OK) != 0 {
+                        errors.append(SpecError(file: t.file, path: path, "input file is not readable: \(url.path)"))
+                    }
                 default: break
                 }
             }
@@ -82,40 +89,64 @@ public struct StageGraph: Sendable {
         }
 
         var fileHashes: [URL: String] = [:]
-        var validated: Set<String> = []
+        var planned: [String: [String]] = [:]
+        var reportedParameterErrors: Set<String> = []
         var nodes: [String: StageNode] = [:]
         var cells: [Cell] = []
         var seenErrors: Set<String> = []
         func fail(_ e: SpecError) { if seenErrors.insert(e.description).inserted { errors.append(e) } }
 
-        for cellAxes in Grid.cells(axes: axes, exclude: spec.exclude + chosen.exclude) {
+        let compiled = templates.mapValues { Interpolation.compile($0.params) }
+        // A node depends only on the values of the axes it uses (its own and its producers'): once built for
+        // those values it is the same in every other cell, so the shared upstream is expanded once.
+        var memo: [String: String] = [:]
+        let cellList = Grid.cells(axes: axes, exclude: spec.exclude + chosen.exclude)
+        nodes.reserveCapacity(cellList.count * templateOrder.count)
+        memo.reserveCapacity(cellList.count * templateOrder.count)
+        for cellAxes in cellList {
             let variables = base.merging(cellAxes) { _, new in new }
             var keys: [String: String] = [:]
             var outputsOf: [String: [String]] = [:]
             cellLoop: for name in templateOrder {
                 let t = templates[name]!
+                let used = cellAxes.filter { directAxes[name]!.contains($0.key) }
+                let usedLabel = used.isEmpty ? "" : Grid.label(used)
+                let memoKey = name + "\u{0}" + usedLabel
+                if let key = memo[memoKey] {
+                    keys[name] = key
+                    outputsOf[name] = nodes[key]!.outputs
+                    continue
+                }
                 let kind = registry.kind(named: t.kind)!
                 let params: JSONValue
                 do {
-                    params = try Interpolation.apply(t.params, variables)
+                    params = try Interpolation.apply(compiled[name]!, variables)
                 } catch let e as Interpolation.UnknownName {
                     fail(SpecError(file: specFile, path: "$.parameters",
                                    "parameter '\(e.name)' (used by stage '\(name)') has no value: set it under parameters or grid.axes, or give it a default",
                                    suggestion: nil))
                     break cellLoop
                 }
-                let validationKey = t.kind + "\u{0}" + params.canonical
-                if !validated.contains(validationKey) {
+                // One plan (strict decoding, checks, outputs) per distinct parameter set: cells that differ only
+                // in axes this stage does not use share it. A parameter error is reported once, not per cell.
+                let paramsCanonical = params.canonical
+                let planKey = t.kind + "\u{0}" + paramsCanonical
+                let outputs: [String]
+                if let known = planned[planKey] {
+                    outputs = known
+                } else {
                     do {
-                        try kind.validate(parameters: params)
-                        validated.insert(validationKey)
+                        outputs = try kind.plan(parameters: params)
+                        planned[planKey] = outputs
                     } catch let e as StageParameterError {
-                        let where_ = cellAxes.isEmpty ? "" : " (cell \(Grid.label(cellAxes)))"
-                        fail(SpecError(file: t.file, path: t.path + ".params" + (e.path.isEmpty ? "" : ".\(e.path)"), e.message + where_))
+                        let path = t.path + ".params" + (e.path.isEmpty ? "" : ".\(e.path)")
+                        if reportedParameterErrors.insert(t.file + "\u{0}" + path + "\u{0}" + e.message).inserted {
+                            let where_ = cellAxes.isEmpty ? "" : " (first in cell \(Grid.label(cellAxes)))"
+                            fail(SpecError(file: t.file, path: path, e.message + where_, suggestion: e.suggestion))
+                        }
                         break cellLoop
                     }
                 }
-                let outputs = try kind.outputs(parameters: params)
                 outputsOf[name] = outputs
                 var inputs: [String: ResolvedInput] = [:]
                 for (inputName, source) in t.inputs {
@@ -134,11 +165,11 @@ public struct StageGraph: Sendable {
                         inputs[inputName] = .file(path: url.path, sha256: fileHashes[url]!)
                     }
                 }
-                let key = CacheKey.compute(kind: t.kind, kindVersion: kind.version, params: params, inputs: inputs)
-                let used = cellAxes.filter { directAxes[name]!.contains($0.key) }
+                let key = CacheKey.compute(kind: t.kind, kindVersion: kind.version, paramsCanonical: paramsCanonical, inputs: inputs)
+                memo[memoKey] = key
                 if nodes[key] == nil {
                     nodes[key] = StageNode(key: key, kind: t.kind, template: name,
-                                           name: used.isEmpty ? name : "\(name)[\(Grid.label(used))]",
+                                           name: used.isEmpty ? name : "\(name)[\(usedLabel)]",
                                            params: params, inputs: inputs, outputs: outputs, axes: used,
                                            resources: StageResources.defaults(kind: t.kind).applying(t.resources)
                                                .applying(chosen.resources[name]))
@@ -152,26 +183,33 @@ public struct StageGraph: Sendable {
         return StageGraph(spec: spec.name, specFile: specFile, profile: profile, nodes: nodes, order: order, cells: cells)
     }
 
-    /// Kahn's algorithm; among ready items the smallest name goes first so output is stable.
+    /// Kahn's algorithm; among ready items the smallest name goes first so output is stable. The ready set is
+    /// a binary heap over integer ids (a re-sorted array was quadratic: 100,000 evaluation nodes become ready
+    /// together when their shared producer is placed).
     static func topologicalOrder(_ items: [String], dependencies: (String) -> [String], name: (String) -> String) -> [String] {
-        let present = Set(items)
-        var remaining: [String: Int] = [:]
-        var dependents: [String: [String]] = [:]
-        for item in items {
-            let deps = Set(dependencies(item)).intersection(present)
-            remaining[item] = deps.count
-            for d in deps { dependents[d, default: []].append(item) }
+        var id: [String: Int] = [:]
+        id.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() { id[item] = i }
+        let names = items.map(name)
+        var remaining = [Int](repeating: 0, count: items.count)
+        var dependents = [[Int]](repeating: [], count: items.count)
+        for (i, item) in items.enumerated() {
+            var seen = Set<Int>()
+            for d in dependencies(item) { if let j = id[d], seen.insert(j).inserted { dependents[j].append(i) } }
+            remaining[i] = seen.count
         }
-        var ready = items.filter { remaining[$0] == 0 }.sorted { name($0) > name($1) }
+        // Names ranked once (by UTF-8 bytes), so the heap compares integers.
+        var rank = [Int](repeating: 0, count: items.count)
+        for (r, i) in items.indices.sorted(by: { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }).enumerated() { rank[i] = r }
+        var ready = MinHeap(less: { rank[$0] < rank[$1] })
+        for i in items.indices where remaining[i] == 0 { ready.push(i) }
         var order: [String] = []
-        while let next = ready.popLast() {
-            order.append(next)
-            for d in dependents[next] ?? [] {
-                remaining[d]! -= 1
-                if remaining[d] == 0 {
-                    ready.append(d)
-                    ready.sort { name($0) > name($1) }
-                }
+        order.reserveCapacity(items.count)
+        while let next = ready.pop() {
+            order.append(items[next])
+            for d in dependents[next] {
+                remaining[d] -= 1
+                if remaining[d] == 0 { ready.push(d) }
             }
         }
         return order
@@ -219,5 +257,42 @@ public struct StageGraph: Sendable {
         }
         lines.append("}")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// A binary min-heap of ints under a caller's ordering (the topological sort's ready set).
+struct MinHeap {
+    private var items: [Int] = []
+    private let less: (Int, Int) -> Bool
+    init(less: @escaping (Int, Int) -> Bool) { self.less = less }
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(items[i], items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, less(items[l], items[m]) { m = l }
+                if r < items.count, less(items[r], items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }
