@@ -4,7 +4,19 @@ import Foundation
 /// SHA-256 as lowercase hex: cache keys, artifact checksums and pinned-file verification all use this.
 public enum Hashing {
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lowercase hex by table: `String(format:)` per byte cost more than the hash itself (per cache key).
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for b in digest {
+            bytes.append(digits[Int(b >> 4)])
+            bytes.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func sha256Hex(_ string: String) -> String { sha256Hex(Data(string.utf8)) }
@@ -21,6 +33,6 @@ public enum Hashing {
             if chunk.isEmpty { break }
             hasher.update(data: chunk)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
     }
 }

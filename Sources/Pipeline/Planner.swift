@@ -44,8 +44,8 @@ public enum Planner {
         }
         order = order.filter(selected.contains)
 
-        let rows = try state.stages(order)
-        let artifacts = try state.artifacts(keys: order)
+        let rows = try state.planningRows(order)
+        let artifacts = try state.artifactRows(keys: order)
         var toRun: [Plan.Item] = []
         var upToDate: [String] = []
         var broken: [String: String] = [:]
