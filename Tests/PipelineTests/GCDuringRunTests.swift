@@ -13,11 +13,11 @@ final class GCDuringRunTests: XCTestCase {
         // one of them identical across seeds (an object a later stage re-uses while gc looks at the store).
         let spec = try p.spec(pipeline: #"""
             {"name": "p", "parameters": {"seed": {"type": "integer"}}, "stages": {
-              "prep": {"kind": "command", "params": {"command": "sleep 0.2; seq 100 > $HM_OUT/data.txt", "outputs": ["data.txt"]}},
-              "a": {"kind": "command", "inputs": {"d": "prep:data.txt"}, "params": {"command": "sleep 0.2; cat $HM_IN_D > $HM_OUT/same.txt; echo ${seed} > $HM_OUT/a.txt", "outputs": ["a.txt", "same.txt"]}},
-              "b": {"kind": "command", "inputs": {"a": "a:a.txt", "s": "a:same.txt"}, "params": {"command": "sleep 0.2; cat $HM_IN_A $HM_IN_S > $HM_OUT/b.txt", "outputs": ["b.txt"]}},
-              "c": {"kind": "command", "inputs": {"b": "b:b.txt"}, "params": {"command": "sleep 0.1; wc -l < $HM_IN_B > $HM_OUT/final.txt", "outputs": ["final.txt"]}}}}
-            """#, experiment: #"{"name": "e", "pipelines": ["../pipelines/p.json"], "grid": {"axes": {"seed": [1, 2, 3, 4, 5, 6]}}, "profiles": {"smoke": {}, "default": {}, "paper": {}}}"#)
+              "prep": {"kind": "command", "params": {"command": "sleep 0.1; seq 100 > $HM_OUT/data.txt", "outputs": ["data.txt"]}},
+              "a": {"kind": "command", "inputs": {"d": "prep:data.txt"}, "params": {"command": "sleep 0.05; cat $HM_IN_D > $HM_OUT/same.txt; echo ${seed} > $HM_OUT/a.txt", "outputs": ["a.txt", "same.txt"]}},
+              "b": {"kind": "command", "inputs": {"a": "a:a.txt", "s": "a:same.txt"}, "params": {"command": "sleep 0.05; cat $HM_IN_A $HM_IN_S > $HM_OUT/b.txt", "outputs": ["b.txt"]}},
+              "c": {"kind": "command", "inputs": {"b": "b:b.txt"}, "params": {"command": "sleep 0.05; wc -l < $HM_IN_B > $HM_OUT/final.txt", "outputs": ["final.txt"]}}}}
+            """#, experiment: #"{"name": "e", "pipelines": ["../pipelines/p.json"], "grid": {"axes": {"seed": [\#((1...40).map(String.init).joined(separator: ", "))]}}, "profiles": {"smoke": {}, "default": {}, "paper": {}}}"#)
 
         func hmpipe(_ arguments: [String]) throws -> Process {
             let process = Process()
@@ -46,16 +46,15 @@ final class GCDuringRunTests: XCTestCase {
                 XCTAssertTrue(text.contains("is in use by a running hmpipe"), text)
                 refused += 1
             }
-            Thread.sleep(forTimeInterval: 0.02)
         }
         XCTAssertEqual(run.terminationStatus, 0, "the run must succeed while gc loops (\(gcs) gc calls)")
         XCTAssertGreaterThan(refused, 0, "gc ran \(gcs) times but never met the run")
         // Everything is done and stored: verify re-hashes every artifact, a no-op run executes nothing.
         let stages = try p.state().allStages()
-        XCTAssertEqual(stages.count, 1 + 3 * 6)
+        XCTAssertEqual(stages.count, 1 + 3 * 40)
         XCTAssertTrue(stages.allSatisfy { $0.status == .done })
         let verify = try Maintenance.verify(workspace: Workspace(p.workspace), state: try p.state())
-        XCTAssertEqual(verify.checked, 1 + 6 * 4)
+        XCTAssertEqual(verify.checked, 1 + 40 * 4)
         XCTAssertTrue(verify.problems.isEmpty, "\(verify.problems)")
         let again = try p.run(spec)
         XCTAssertEqual(again.executed.count, 0)
