@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct BenchPipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,6 @@ struct BenchPipelineCommand: ParsableCommand {
     var megabytes: Int = 100
 
     func run() throws {
-        try PipelineBench.run(cells: cells, largeCells: largeCells, hashMegabytes: megabytes)
+        try PipelineBench.run(registry: .builtIn, cells: cells, largeCells: largeCells, hashMegabytes: megabytes)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct DagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,7 @@ struct DagCommand: ParsableCommand {
 
     func run() throws {
         let graph = try reportingSpecErrors {
-            try StageGraph.build(try ExperimentSpec.load(URL(fileURLWithPath: spec)), profile: profile)
+            try StageGraph.build(try ExperimentSpec.load(URL(fileURLWithPath: spec)), profile: profile, registry: .builtIn)
         }
         print(dot ? graph.dot() : graph.text())
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ struct StatusCommand: ParsableCommand {
         let hasher = FileHasher(state: state)
         for path in specs {
             let graph = try reportingSpecErrors {
-                try StageGraph.build(try ExperimentSpec.load(URL(fileURLWithPath: path)), profile: profile, hashFile: hasher.hash)
+                try StageGraph.build(try ExperimentSpec.load(URL(fileURLWithPath: path)), profile: profile, registry: .builtIn, hashFile: hasher.hash)
             }
             let status = try SpecStatus.compute(graph: graph, state: state, store: ArtifactStore(workspace: ws))
             let states = SpecStatus.State.allCases

@@ -1,11 +1,11 @@
 import Dispatch
 import Foundation
-import Stages
+import StageInterface
 
 /// `hmpipe exec-stage KEY`: run one already-planned stage by key, with the same lease and commit rules as a
 /// local run. This is the entry point a cluster executor (Slurm) submits on a compute node.
 public enum ExecStage {
-    public static func run(key: String, workspace: URL, registry: StageRegistry = .builtIn, threads: Int? = nil,
+    public static func run(key: String, workspace: URL, registry: StageRegistry, threads: Int? = nil,
                            force: Bool = false, cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
         let ws = Workspace(workspace)
         let state = try Runner.openState(ws)

@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+import StageInterface
 
 /// How one stage attempt ended, as the scheduler sees it.
 public enum StageOutcome: Sendable, Equatable {

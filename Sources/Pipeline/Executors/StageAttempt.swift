@@ -1,6 +1,6 @@
 import Foundation
 import Formats
-import Stages
+import StageInterface
 
 /// One attempt at one stage key, from lease to commit — the unit both `LocalExecutor` and
 /// `hmpipe exec-stage` run:

@@ -1,6 +1,6 @@
 import Foundation
 import Formats
-import Stages
+import StageInterface
 
 /// The expanded DAG of one experiment under one profile: grid cells × template stages, deduplicated by key
 /// (two cells needing the same tokenized dataset share one node), in topological order.
@@ -16,7 +16,7 @@ public struct StageGraph: Sendable {
     public let order: [String]
     public let cells: [Cell]
 
-    public static func build(_ spec: ExperimentSpec, profile: String = "default", registry: StageRegistry = .builtIn,
+    public static func build(_ spec: ExperimentSpec, profile: String = "default", registry: StageRegistry,
                              hashFile: (URL) throws -> String = { try Hashing.sha256Hex(fileAt: $0) }) throws -> StageGraph {
         let specFile = spec.file.path
         guard let chosen = spec.profiles[profile] else {

@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+import StageInterface
 
 /// Decides which nodes a run must execute and why — shared by `run`, `run --dry-run` and `status`, so what
 /// dry-run prints is exactly what run then does.

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Stages
+import StageInterface
 
 /// `hmpipe run`: load specs → build graphs → plan → schedule on an executor, with `-j` parallelism,
 /// `--keep-going`, leases shared with concurrent runs, and clean stop on SIGINT/SIGTERM.
@@ -12,7 +12,7 @@ public final class Runner: @unchecked Sendable {
     public let cancellation: CancellationFlag
     public let workspace: Workspace
 
-    public init(options: RunOptions, registry: StageRegistry = .builtIn, executor: any Executor = LocalExecutor(),
+    public init(options: RunOptions, registry: StageRegistry, executor: any Executor = LocalExecutor(),
                 progress: ProgressReporter = ProgressReporter(), cancellation: CancellationFlag = CancellationFlag()) {
         self.options = options
         self.registry = registry

@@ -36,7 +36,7 @@ public enum ParameterDecoder {
         }
     }
 
-    static func pathText(_ keys: [CodingKey]) -> String {
+    public static func pathText(_ keys: [CodingKey]) -> String {
         var text = ""
         for k in keys {
             if let i = k.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + snake(k.stringValue) }
@@ -231,10 +231,10 @@ public enum ParameterDecoder {
 
 /// A parameter naming one of a fixed set (`variant`, `router`, `pooling`, …): decoded from its spec name with an
 /// error listing the names and the nearest one.
-struct Choice<Value: RawRepresentable & CaseIterable & Sendable>: Decodable, Sendable where Value.RawValue == String {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-    init(from decoder: Decoder) throws {
+public struct Choice<Value: RawRepresentable & CaseIterable & Sendable>: Decodable, Sendable where Value.RawValue == String {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+    public init(from decoder: Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let v = Value(rawValue: name) else {
             let names = Value.allCases.map(\.rawValue)
