@@ -52,9 +52,7 @@ public final class Runner: @unchecked Sendable {
             progress.message("recovered \(key.prefix(12)): its previous owner died; it will be re-run")
         }
         for graph in graphs { try state.recordPlan(graph) }
-        for job in try state.concludeSlurmJobsThatFinishedTheirStage(runId: runId) {
-            progress.message("\(job.name): slurm job \(job.jobId) finished while no run followed it")
-        }
+        try executor.beforePlanning(state: state, runId: runId, progress: progress)
         let plan = try Planner.plan(graphs: graphs, state: state, store: store,
                                     only: options.only.isEmpty ? nil : StageGlob(options.only),
                                     force: options.force.isEmpty ? nil : StageGlob(options.force))
