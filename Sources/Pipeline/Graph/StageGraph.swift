@@ -25,9 +25,58 @@ public struct StageGraph: Sendable {
         }
         let templates = spec.stageTemplates
         let decls = spec.parameterDecls
-        var errors: [SpecError] = []
-
         // 1. Checks on the templates themselves.
+        let (templateErrors, edges) = checkTemplates(templates, decls: decls, registry: registry)
+        var errors = templateErrors
+        if !errors.isEmpty { throw SpecErrors(errors) }
+
+        // 2. Which templates to build, producers first.
+        var selected = Set(spec.targets ?? Array(templates.keys))
+        var frontier = Array(selected)
+        while let name = frontier.popLast() {
+            for producer in edges[name] ?? [] where !selected.contains(producer) {
+                selected.insert(producer)
+                frontier.append(producer)
+            }
+        }
+        let templateOrder = topologicalOrder(Array(selected), dependencies: { edges[$0] ?? [] }, name: { $0 })
+
+        // 3. Expand the grid.
+        var base: [String: JSONValue] = [:]
+        for (name, decl) in decls { if let d = decl.defaultValue { base[name] = d } }
+        base.merge(spec.parameters) { _, new in new }
+        base.merge(chosen.parameters) { _, new in new }
+        let axes = spec.axes.merging(chosen.axes) { _, new in new }
+        let axisNames = Set(axes.keys)
+        var directAxes: [String: Set<String>] = [:]
+        for name in templateOrder {
+            var used = Interpolation.names(in: templates[name]!.params).intersection(axisNames)
+            for producer in edges[name] ?? [] { used.formUnion(directAxes[producer] ?? []) }
+            directAxes[name] = used
+        }
+
+        var expansion = GraphExpansion(templates: templates, templateOrder: templateOrder, directAxes: directAxes,
+                                       registry: registry, profile: chosen, specFile: specFile)
+        let cellList = Grid.cells(axes: axes, exclude: spec.exclude + chosen.exclude)
+        expansion.reserve(cells: cellList.count)
+        var cells: [Cell] = []
+        cells.reserveCapacity(cellList.count)
+        for cellAxes in cellList {
+            let keys = try expansion.expand(cell: cellAxes, variables: base.merging(cellAxes) { _, new in new }, hashFile: hashFile)
+            cells.append(Cell(axes: cellAxes, stages: keys))
+        }
+        errors += expansion.errors
+        let nodes = expansion.nodes
+        if !errors.isEmpty { throw SpecErrors(errors) }
+        let order = topologicalOrder(Array(nodes.keys), dependencies: { nodes[$0]!.dependencies }, name: { nodes[$0]!.name })
+        return StageGraph(spec: spec.name, specFile: specFile, profile: profile, nodes: nodes, order: order, cells: cells)
+    }
+
+    /// Step 1: checks on the templates themselves (kinds, inputs, `${names}`, cycles). Returns the errors and
+    /// each template's producers.
+    static func checkTemplates(_ templates: [String: StageTemplate], decls: [String: ParameterDecl],
+                               registry: StageRegistry) -> (errors: [SpecError], edges: [String: [String]]) {
+        var errors: [SpecError] = []
         for t in templates.values.sorted(by: { $0.name < $1.name }) {
             if registry.kind(named: t.kind) == nil {
                 errors.append(SpecError(file: t.file, path: t.path + ".kind", "unknown stage kind '\(t.kind)' (known: \(registry.names.joined(separator: ", ")))",
@@ -61,126 +110,7 @@ public struct StageGraph: Sendable {
             let t = templates[cycle[0]]!
             errors.append(SpecError(file: t.file, path: t.path + ".inputs", "dependency cycle: \(cycle.joined(separator: " → "))"))
         }
-        if !errors.isEmpty { throw SpecErrors(errors) }
-
-        // 2. Which templates to build, producers first.
-        var selected = Set(spec.targets ?? Array(templates.keys))
-        var frontier = Array(selected)
-        while let name = frontier.popLast() {
-            for producer in edges[name] ?? [] where !selected.contains(producer) {
-                selected.insert(producer)
-                frontier.append(producer)
-            }
-        }
-        let templateOrder = topologicalOrder(Array(selected), dependencies: { edges[$0] ?? [] }, name: { $0 })
-
-        // 3. Expand the grid.
-        var base: [String: JSONValue] = [:]
-        for (name, decl) in decls { if let d = decl.defaultValue { base[name] = d } }
-        base.merge(spec.parameters) { _, new in new }
-        base.merge(chosen.parameters) { _, new in new }
-        let axes = spec.axes.merging(chosen.axes) { _, new in new }
-        let axisNames = Set(axes.keys)
-        var directAxes: [String: Set<String>] = [:]
-        for name in templateOrder {
-            var used = Interpolation.names(in: templates[name]!.params).intersection(axisNames)
-            for producer in edges[name] ?? [] { used.formUnion(directAxes[producer] ?? []) }
-            directAxes[name] = used
-        }
-
-        var fileHashes: [URL: String] = [:]
-        var planned: [String: [String]] = [:]
-        var reportedParameterErrors: Set<String> = []
-        var nodes: [String: StageNode] = [:]
-        var cells: [Cell] = []
-        var seenErrors: Set<String> = []
-        func fail(_ e: SpecError) { if seenErrors.insert(e.description).inserted { errors.append(e) } }
-
-        let compiled = templates.mapValues { Interpolation.compile($0.params) }
-        // A node depends only on the values of the axes it uses (its own and its producers'): once built for
-        // those values it is the same in every other cell, so the shared upstream is expanded once.
-        var memo: [String: String] = [:]
-        let cellList = Grid.cells(axes: axes, exclude: spec.exclude + chosen.exclude)
-        nodes.reserveCapacity(cellList.count * templateOrder.count)
-        memo.reserveCapacity(cellList.count * templateOrder.count)
-        for cellAxes in cellList {
-            let variables = base.merging(cellAxes) { _, new in new }
-            var keys: [String: String] = [:]
-            var outputsOf: [String: [String]] = [:]
-            cellLoop: for name in templateOrder {
-                let t = templates[name]!
-                let used = cellAxes.filter { directAxes[name]!.contains($0.key) }
-                let usedLabel = used.isEmpty ? "" : Grid.label(used)
-                let memoKey = name + "\u{0}" + usedLabel
-                if let key = memo[memoKey] {
-                    keys[name] = key
-                    outputsOf[name] = nodes[key]!.outputs
-                    continue
-                }
-                let kind = registry.kind(named: t.kind)!
-                let params: JSONValue
-                do {
-                    params = try Interpolation.apply(compiled[name]!, variables)
-                } catch let e as Interpolation.UnknownName {
-                    fail(SpecError(file: specFile, path: "$.parameters",
-                                   "parameter '\(e.name)' (used by stage '\(name)') has no value: set it under parameters or grid.axes, or give it a default",
-                                   suggestion: nil))
-                    break cellLoop
-                }
-                // One plan (strict decoding, checks, outputs) per distinct parameter set: cells that differ only
-                // in axes this stage does not use share it. A parameter error is reported once, not per cell.
-                let paramsCanonical = params.canonical
-                let planKey = t.kind + "\u{0}" + paramsCanonical
-                let outputs: [String]
-                if let known = planned[planKey] {
-                    outputs = known
-                } else {
-                    do {
-                        outputs = try kind.plan(parameters: params)
-                        planned[planKey] = outputs
-                    } catch let e as StageParameterError {
-                        let path = t.path + ".params" + (e.path.isEmpty ? "" : ".\(e.path)")
-                        if reportedParameterErrors.insert(t.file + "\u{0}" + path + "\u{0}" + e.message).inserted {
-                            let where_ = cellAxes.isEmpty ? "" : " (first in cell \(Grid.label(cellAxes)))"
-                            fail(SpecError(file: t.file, path: path, e.message + where_, suggestion: e.suggestion))
-                        }
-                        break cellLoop
-                    }
-                }
-                outputsOf[name] = outputs
-                var inputs: [String: ResolvedInput] = [:]
-                for (inputName, source) in t.inputs {
-                    switch source {
-                    case .stage(let producer, let output):
-                        let available = outputsOf[producer] ?? []
-                        guard available.contains(output), let producerKey = keys[producer] else {
-                            fail(SpecError(file: t.file, path: JSONSchema.append(t.path + ".inputs", key: inputName),
-                                           "stage '\(producer)' has no output '\(output)' (outputs: \(available.joined(separator: ", ")))",
-                                           suggestion: Suggest.nearest(output, in: available)))
-                            break cellLoop
-                        }
-                        inputs[inputName] = .artifact(stage: producerKey, output: output)
-                    case .file(let url):
-                        if fileHashes[url] == nil { fileHashes[url] = try hashFile(url) }
-                        inputs[inputName] = .file(path: url.path, sha256: fileHashes[url]!)
-                    }
-                }
-                let key = CacheKey.compute(kind: t.kind, kindVersion: kind.version, paramsCanonical: paramsCanonical, inputs: inputs)
-                memo[memoKey] = key
-                if nodes[key] == nil {
-                    nodes[key] = StageNode(key: key, kind: t.kind, template: name,
-                                           name: used.isEmpty ? name : "\(name)[\(usedLabel)]",
-                                           params: params, inputs: inputs, outputs: outputs, axes: used,
-                                           resources: StageResources.defaults(kind: t.kind).applying(t.resources)
-                                               .applying(chosen.resources[name]))
-                }
-                keys[name] = key
-            }
-            cells.append(Cell(axes: cellAxes, stages: keys))
-        }
-        if !errors.isEmpty { throw SpecErrors(errors) }
-        let order = topologicalOrder(Array(nodes.keys), dependencies: { nodes[$0]!.dependencies }, name: { nodes[$0]!.name })
-        return StageGraph(spec: spec.name, specFile: specFile, profile: profile, nodes: nodes, order: order, cells: cells)
+        return (errors, edges)
     }
 
     /// Kahn's algorithm; among ready items the smallest name goes first so output is stable. The ready set is
