@@ -39,12 +39,15 @@ let package = Package(
         // Layer 1: datasets, readers, tokenizers, token shards, metrics, fetching pinned files.
         .target(name: "Data", dependencies: ["Formats"], swiftSettings: v5),
         // Layer 2: the built-in stage kinds (fetch, prepare, tokenize, train, evaluate, aggregate, bench).
-        .target(name: "Stages", dependencies: ["Model", "Data", "Formats",
+        // The stage interface the runner is written against: StageKind, StageContext, registry, parameter decoding.
+        .target(name: "StageInterface", dependencies: ["Formats"], swiftSettings: v5),
+        .target(name: "Stages", dependencies: ["StageInterface", "Model", "Data", "Formats",
                                         .product(name: "Subprocess", package: "swift-subprocess")],
                 swiftSettings: v5),
         // Layer 3: spec → graph → store/state → scheduler → executors.
         .target(name: "Pipeline", dependencies: [
-            "Stages", "Formats", "CSQLite",
+            // Stages only for Report/ (task data lines); the runner itself imports StageInterface alone.
+            "StageInterface", "Stages", "Formats", "CSQLite",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Subprocess", package: "swift-subprocess"),
@@ -62,6 +65,6 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["Data", "Formats"],
                     resources: [.copy("Golden")], swiftSettings: v5),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Stages"], swiftSettings: v5),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Stages", "StageInterface", "Formats"], swiftSettings: v5),
     ]
 )

@@ -7,14 +7,16 @@ public enum Hashing {
         hex(SHA256.hash(data: data))
     }
 
-    /// Lowercase hex of a digest; by table, as `String(format:)` per byte costs more than the hash itself for
-    /// short inputs (every example's source fingerprint goes through here).
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+    /// Lowercase hex by table: `String(format:)` per byte cost more than the hash itself (per cache key).
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for b in digest {
+            bytes.append(digits[Int(b >> 4)])
+            bytes.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func sha256Hex(_ string: String) -> String { sha256Hex(Data(string.utf8)) }

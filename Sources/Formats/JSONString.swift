@@ -4,6 +4,8 @@ public enum JSONString {
     /// everything else (including non-ASCII and `/`) verbatim. Used for safetensors headers (byte-identical to
     /// the reference writer) and canonical JSON (cache keys).
     public static func quoted(_ s: String) -> String {
+        // Fast path (almost every key and value): printable ASCII with nothing to escape.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

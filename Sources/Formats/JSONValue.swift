@@ -14,9 +14,9 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses UTF-8 JSON text. Errors come from Foundation's parser and carry its line/column text.
+    /// Parses UTF-8 JSON text strictly (`JSONParser`); errors are `JSONParseError` (line, column, JSON path).
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONParser.parse(data)
     }
 
     public static func parse(_ text: String) throws -> JSONValue { try parse(Data(text.utf8)) }

@@ -19,41 +19,24 @@ import SystemPackage
 /// non-alphanumerics as `_`), `HM_CKPT` (checkpoint directory), `HM_THREADS` (also exported as
 /// `OMP_NUM_THREADS`/`OPENBLAS_NUM_THREADS`), `HM_KEY`, and `HM_METRICS`: a file where it may write
 /// lines `name value [step]` that become recorded metrics. stdout and stderr go to the stage log.
-public struct CommandKind: StageKind {
+public struct CommandKind: TypedStageKind {
     public init() {}
     public var name: String { "command" }
     public var version: String { "1" }
 
-    public func validate(parameters: JSONValue) throws {
-        guard let object = parameters.objectValue else { throw StageParameterError(path: "", "expected an object") }
-        let known = ["command", "outputs", "env"]
-        for key in object.keys where !known.contains(key) {
-            throw StageParameterError(path: key, "unknown parameter for kind 'command' (known: \(known.joined(separator: ", ")))")
-        }
-        guard let command = object["command"]?.stringValue, !command.isEmpty else {
-            throw StageParameterError(path: "command", "expected a non-empty string")
-        }
-        _ = command
-        _ = try outputs(parameters: parameters)
-        if let env = object["env"] {
-            guard let envObject = env.objectValue else { throw StageParameterError(path: "env", "expected an object of strings") }
-            for (k, v) in envObject where v.stringValue == nil {
-                throw StageParameterError(path: "env.\(k)", "expected a string, got \(v.typeName)")
-            }
-        }
+    public struct Config: Decodable, Sendable {
+        var command: String
+        var outputs: [String]
+        var env: [String: String]?
     }
 
-    public func outputs(parameters: JSONValue) throws -> [String] {
-        guard let list = parameters["outputs"]?.arrayValue else {
-            throw StageParameterError(path: "outputs", "expected an array of output file names")
+    public func plan(_ config: Config) throws -> [String] {
+        guard !config.command.isEmpty else { throw StageParameterError(path: "command", "expected a non-empty string") }
+        for (index, name) in config.outputs.enumerated() where !CommandKind.isPlainFileName(name) {
+            throw StageParameterError(path: "outputs[\(index)]",
+                                      "expected a plain file name (letters, digits, '.', '_', '-'), got \(JSONString.quoted(name))")
         }
-        return try list.enumerated().map { index, item in
-            guard let name = item.stringValue, CommandKind.isPlainFileName(name) else {
-                throw StageParameterError(path: "outputs[\(index)]",
-                                          "expected a plain file name (letters, digits, '.', '_', '-'), got \(item)")
-            }
-            return name
-        }
+        return config.outputs
     }
 
     static func isPlainFileName(_ s: String) -> Bool {
@@ -69,8 +52,8 @@ public struct CommandKind: StageKind {
         })
     }
 
-    public func run(_ context: StageContext) throws {
-        let command = context.parameters["command"]?.stringValue ?? ""
+    public func run(_ config: Config, _ context: StageContext) throws {
+        let command = config.command
         let metricsFile = context.outputDirectory.deletingLastPathComponent().appendingPathComponent("metrics.txt")
         var env: [Environment.Key: String?] = [
             "HM_OUT": context.outputDirectory.path,
@@ -83,7 +66,7 @@ public struct CommandKind: StageKind {
             "HM_LOG": context.logFile.path,
         ]
         for (name, url) in context.inputs { env[Environment.Key(stringLiteral: CommandKind.inputVariable(name))] = url.path }
-        for (k, v) in context.parameters["env"]?.objectValue ?? [:] { env[Environment.Key(stringLiteral: k)] = v.stringValue }
+        for (k, v) in config.env ?? [:] { env[Environment.Key(stringLiteral: k)] = v }
 
         // The shell redirects its own output to the log: no pipes to drain, and the log is complete even if
         // hmpipe dies while the command runs.

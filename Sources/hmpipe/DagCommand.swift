@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct DagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct DagCommand: ParsableCommand {
 
     func run() throws {
         let (loaded, profile) = try overrides.load(spec, profile: profile)
-        let graph = try reportingSpecErrors { try StageGraph.build(loaded, profile: profile) }
+        let graph = try reportingSpecErrors { try StageGraph.build(loaded, profile: profile, registry: .builtIn) }
         print(dot ? graph.dot() : graph.text())
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct ExecStageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +19,7 @@ struct ExecStageCommand: ParsableCommand {
     func run() throws {
         let cancellation = CancellationFlag()
         SignalTrap.install(cancellation)
-        let outcome = try ExecStage.run(key: key, workspace: workspace.url, threads: threads, force: force, cancellation: cancellation)
+        let outcome = try ExecStage.run(key: key, workspace: workspace.url, registry: .builtIn, threads: threads, force: force, cancellation: cancellation)
         print("\(key): \(outcome)")
         switch outcome {
         case .executed, .cached: return

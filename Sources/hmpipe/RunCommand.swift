@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,7 +71,7 @@ struct RunCommand: ParsableCommand {
         options.only = only
         let cancellation = CancellationFlag()
         if !dryRun { SignalTrap.install(cancellation) }
-        let runner = Runner(options: options, executor: try makeExecutor(), cancellation: cancellation)
+        let runner = Runner(options: options, registry: .builtIn, executor: try makeExecutor(), cancellation: cancellation)
         let summary = try reportingSpecErrors { try runner.run(specs: specs.map { URL(fileURLWithPath: $0) }) }
         if dryRun {
             for item in summary.planned { print("would run  \(item.node.name)  \(item.node.shortKey)  (\(item.reason))") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Stages
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,7 @@ struct StatusCommand: ParsableCommand {
         let hasher = FileHasher(state: state)
         for path in specs {
             let (loaded, profile) = try overrides.load(path, profile: self.profile)
-            let graph = try reportingSpecErrors { try StageGraph.build(loaded, profile: profile, hashFile: hasher.hash) }
+            let graph = try reportingSpecErrors { try StageGraph.build(loaded, profile: profile, registry: .builtIn, hashFile: hasher.hash) }
             let status = try SpecStatus.compute(graph: graph, state: state, store: ArtifactStore(workspace: ws))
             let states = SpecStatus.State.allCases
             let cells = states.map { "\(status.count($0)) \($0.rawValue)" }.joined(separator: ", ")

@@ -105,6 +105,36 @@ final class MoEBehaviourTests: XCTestCase {
         }
     }
 
+    /// Capacity comes from each example's real tokens, not the padded batch length, so an example's eval output
+    /// is the same alone as among longer batch-mates (before: C = ⌈f·L_padded/N⌉ kept more of a short example's
+    /// tokens in a batch than alone).
+    func testCapacityOutputIndependentOfBatchComposition() {
+        var c = Tiny.config(.hypermoe)
+        c.moe!.capacityFactor = 1.0
+        c.dropout = 0
+        let lengths = [3, 7, 10, 5]
+        let L = lengths.max()!
+        let m = Transformer(config: c, maxBatch: lengths.count, maxLength: L, seed: 5)
+        Tiny.amplifyHypernet(m.params)
+        var rng = Rng(seed: 11)
+        let sequences = lengths.map { n in (0..<n).map { _ in Int32(1 + rng.int(below: c.vocabSize - 1)) } }
+        func batch(_ rows: [[Int32]]) -> ModelBatch {
+            let len = rows.map(\.count).max()!
+            var ids = [Int32](), mask = [Float]()
+            for r in rows { ids += r + Array(repeating: 0, count: len - r.count); mask += r.map { _ in 1 } + Array(repeating: 0, count: len - r.count) }
+            return ModelBatch(batch: rows.count, length: len, ids: ids, mask: mask, labels: .classes(rows.map { _ in 0 }))
+        }
+        m.forward(batch(sequences), training: false)
+        let together = m.lastLogits
+        for (i, s) in sequences.enumerated() {
+            m.forward(batch([s]), training: false)
+            let alone = m.lastLogits
+            for j in 0..<3 {
+                XCTAssertEqual(together[i * 3 + j], alone[j], accuracy: 1e-5, "example \(i) (\(s.count) tokens), logit \(j)")
+            }
+        }
+    }
+
     func testEvalIsDeterministic() {
         let c = Tiny.config(.hypermoe)
         let m = Transformer(config: c, maxBatch: 2, maxLength: 8, seed: 3)

@@ -130,4 +130,15 @@ final class CachingTests: XCTestCase {
         data[0] ^= 0xff
         try data.write(to: url)
     }
+
+    /// Graph expansion hashes the key document spelled out from canonical parameter text; it must be the same
+    /// bytes as the document's canonical JSON, or every existing cache entry would be orphaned.
+    func testKeyFromCanonicalTextEqualsTheDocumentsHash() throws {
+        let params = try JSONValue.parse(#"{"b": [1, 2.5, "x\"y\u00e9"], "a": {"z": null, "y": true}, "lr": 0.0003}"#)
+        let inputs: [String: ResolvedInput] = ["data": .artifact(stage: String(repeating: "a", count: 64), output: "d.txt"),
+                                               "script": .file(path: "/p/s.sh", sha256: String(repeating: "b", count: 64))]
+        let expected = Hashing.sha256Hex(CacheKey.document(kind: "command", kindVersion: "1", params: params, inputs: inputs).canonical)
+        XCTAssertEqual(CacheKey.compute(kind: "command", kindVersion: "1", paramsCanonical: params.canonical, inputs: inputs), expected)
+        XCTAssertEqual(CacheKey.compute(kind: "command", kindVersion: "1", params: params, inputs: inputs), expected)
+    }
 }

@@ -85,6 +85,6 @@ final class CustomTaskTests: XCTestCase {
         try bad.write(to: sentences, atomically: true, encoding: .utf8)
         let (badCode, badOut) = try ReleaseBinary.run(["run", sentences.path, "--workspace", ws, "--dry-run"])
         XCTAssertEqual(badCode, 2, badOut)
-        XCTAssertTrue(badOut.contains("$.stages.data.params.fields.labeltype: unknown field-mapping key (known: format, text, pair, label, label_type, classes, group, id) (cell task=my-similarity)"), badOut)
+        XCTAssertTrue(badOut.contains("$.stages.data.params.fields.labeltype: unknown parameter, and the required 'label_type' is missing (first in cell task=my-similarity) (did you mean 'label_type'?)"), badOut)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import Formats
 import Pipeline
+import Stages
 import XCTest
 
 /// A throw-away project folder with `pipelines/`, `experiments/`, a workspace, and a `counts/` folder where
@@ -85,4 +87,27 @@ func countingExperiment(seeds: [Int], extra: String = "") -> String {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The runner takes its stage registry from its caller (the CLI passes `StageRegistry.builtIn`); the tests
+/// use the built-in kinds through these defaults.
+extension StageGraph {
+    static func build(_ spec: ExperimentSpec, profile: String = "default",
+                      hashFile: (URL) throws -> String = { try Hashing.sha256Hex(fileAt: $0) }) throws -> StageGraph {
+        try build(spec, profile: profile, registry: .builtIn, hashFile: hashFile)
+    }
+}
+
+extension Runner {
+    convenience init(options: RunOptions, executor: any Executor = LocalExecutor(),
+                     progress: ProgressReporter = ProgressReporter(), cancellation: CancellationFlag = CancellationFlag()) {
+        self.init(options: options, registry: .builtIn, executor: executor, progress: progress, cancellation: cancellation)
+    }
+}
+
+extension ExecStage {
+    static func run(key: String, workspace: URL, threads: Int? = nil, force: Bool = false,
+                    cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
+        try run(key: key, workspace: workspace, registry: .builtIn, threads: threads, force: force, cancellation: cancellation)
+    }
 }

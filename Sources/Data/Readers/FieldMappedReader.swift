@@ -28,8 +28,6 @@ public struct FieldMapping: Codable, Sendable, Equatable {
     /// Field with a stable example id (default: the line number).
     public var id: String?
 
-    /// The keys a spec writes (snake_case, as every stage parameter).
-    public static let keys = ["format", "text", "pair", "label", "label_type", "classes", "group", "id"]
 
     public init(format: Format, text: String, pair: String? = nil, label: String, labelType: LabelType,
                 classes: [String]? = nil, group: String? = nil, id: String? = nil) {

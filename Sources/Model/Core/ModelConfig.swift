@@ -13,10 +13,10 @@ public enum Variant: String, Codable, Sendable, CaseIterable {
     public var hasHyperExpert: Bool { ![.dense, .moe, .moeShare].contains(self) }
 }
 
-public enum RouterKind: String, Codable, Sendable { case switchTop1 = "switch", noisyTopK = "noisy-top-k" }
-public enum SelectionPooling: String, Codable, Sendable { case mean, sum }
+public enum RouterKind: String, Codable, Sendable, CaseIterable { case switchTop1 = "switch", noisyTopK = "noisy-top-k" }
+public enum SelectionPooling: String, Codable, Sendable, CaseIterable { case mean, sum }
 /// HyperExpert generation: once per distinct selection pattern (§6.5) or per token as the official code (§6.6).
-public enum HyperPath: String, Codable, Sendable { case grouped, perToken = "per-token" }
+public enum HyperPath: String, Codable, Sendable, CaseIterable { case grouped, perToken = "per-token" }
 
 /// HyperMoE dimensions (spec §6.2); defaults are the spec's small-model rule.
 public struct HyperConfig: Codable, Sendable, Equatable {

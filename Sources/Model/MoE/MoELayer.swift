@@ -69,8 +69,7 @@ final class MoELayer {
         out.update(repeating: 0, count: T * h)
         plan.reset(tokens: T, experts: config.experts)
         router.forward(x: x, ctx: ctx, plan: &plan, rng: &rng, p)
-        let capacity = config.capacityFactor.map { Int((Double($0) * Double(ctx.length) / Double(config.experts)).rounded(.up)) }
-        plan.buildExpertOrder(experts: config.experts, batch: ctx.batch, length: ctx.length, capacity: capacity)
+        plan.buildExpertOrder(experts: config.experts, batch: ctx.batch, length: ctx.length, capacityFactor: config.capacityFactor)
         bank.forward(out: out, x: x, plan: plan, p)
         if let share {
             share.forward(out: tmp.pointer, inp: x, rows: T, p)

@@ -31,12 +31,17 @@ struct RoutingPlan {
         offsets = Array(repeating: 0, count: experts + 1)
     }
 
-    /// Applies per-sequence capacity C (position priority), then groups kept assignments by expert.
-    mutating func buildExpertOrder(experts: Int, batch: Int, length: Int, capacity: Int?) {
-        if let capacity {
+    /// Applies per-sequence capacity (position priority), then groups kept assignments by expert.
+    /// A sequence's capacity is C_b = ⌈factor · n_b / N⌉ with n_b its *real* (routed) tokens, never the padded
+    /// length: an example then keeps the same tokens, so gives the same output, whatever it is batched with.
+    mutating func buildExpertOrder(experts: Int, batch: Int, length: Int, capacityFactor: Float?) {
+        if let capacityFactor {
             var used = [Int](repeating: 0, count: experts)
             for b in 0..<batch {
                 for j in 0..<experts { used[j] = 0 }
+                var real = 0
+                for l in 0..<length where expert[(b * length + l) * k] >= 0 { real += 1 }
+                let capacity = Int((Double(capacityFactor) * Double(real) / Double(experts)).rounded(.up))
                 for l in 0..<length {
                     for s in 0..<k {
                         let a = (b * length + l) * k + s

@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Stages
 
 /// The cells of an earlier report, read back from its JSON (`hmpipe report --from-results DIR`): each per-seed
 /// value is laid onto the spec's planned grid cell of that row, column and seed, and each column's recorded sizes
@@ -9,7 +10,7 @@ import Formats
 public enum ReportInputs {
     public static func cells(fromResults file: URL, spec: ExperimentSpec, builder: ReportBuilder, profile: String,
                              parameters: [String: JSONValue]) throws -> [CellResult] {
-        let graph = try StageGraph.build(spec, profile: profile, hashFile: { _ in String(repeating: "0", count: 64) })
+        let graph = try StageGraph.build(spec, profile: profile, registry: .builtIn, hashFile: { _ in String(repeating: "0", count: 64) })
         var cells = graph.cells.map { c in
             CellResult(spec: spec.name, profile: profile, label: c.label, axes: c.axes,
                        stages: c.stages.mapValues { .init(key: $0, status: .pending, metrics: [:]) })

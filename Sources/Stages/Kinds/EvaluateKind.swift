@@ -8,21 +8,22 @@ import Model
 /// tables report them (×100): accuracy/F1/Matthews, Pearson/Spearman, SQuAD EM/F1 on answer text.
 /// Inputs: `model`, `data`, `task`; span tasks also `answers` (gold texts) and `vocab`.
 /// Outputs `metrics.json` and `predictions.jsonl` (one line per example, for reading what the model did).
-public struct EvaluateKind: StageKind {
+public struct EvaluateKind: TypedStageKind {
     public let name = "evaluate"
     public let version = "1"
     public init() {}
 
-    struct Params: Decodable {
+    public struct Config: Decodable, Sendable {
         var batchSize: Int?
         var split: String?
     }
 
-    public func validate(parameters: JSONValue) throws { _ = try StageParameters.decode(Params.self, from: parameters) }
-    public func outputs(parameters: JSONValue) throws -> [String] { ["metrics.json", "predictions.jsonl"] }
+    public func plan(_ p: Config) throws -> [String] {
+        if let b = p.batchSize, b < 1 { throw StageParameterError(path: "batch_size", "must be positive") }
+        return ["metrics.json", "predictions.jsonl"]
+    }
 
-    public func run(_ context: StageContext) throws {
-        let p = try StageParameters.decode(Params.self, from: context.parameters)
+    public func run(_ p: Config, _ context: StageContext) throws {
         Blas.setThreads(context.threads)
         let task = try TaskInfo.load(try StageParameters.input(context, "task"))
         guard task.head != .seq2seq else { throw StageFailure("task \(task.task) is sequence-to-sequence: evaluate it with the evaluate-seq2seq kind") }

@@ -9,12 +9,12 @@ import Model
 /// WordPiece ids back into text and scores them against the reference summaries with ROUGE-1/2/L F ×100
 /// (rouge-score with stemming). Inputs: `model`, `data` (pair shard), `task`, `references`
 /// (`<split>.references.json`), `vocab`. Outputs `metrics.json` and `summaries.jsonl` (id, reference, generated).
-public struct EvaluateSeq2SeqKind: StageKind {
+public struct EvaluateSeq2SeqKind: TypedStageKind {
     public let name = "evaluate-seq2seq"
     public let version = "1"
     public init() {}
 
-    struct Params: Decodable {
+    public struct Config: Decodable, Sendable {
         var batchSize: Int?
         var split: String?
         var beam: Int?
@@ -24,19 +24,17 @@ public struct EvaluateSeq2SeqKind: StageKind {
         var lengthPenalty: Float?
     }
 
-    public func validate(parameters: JSONValue) throws {
-        let p = try StageParameters.decode(Params.self, from: parameters)
+    public func plan(_ p: Config) throws -> [String] {
         if let b = p.batchSize, b < 1 { throw StageParameterError(path: "batch_size", "must be positive") }
         if let b = p.beam, b < 1 { throw StageParameterError(path: "beam", "must be positive") }
         if let n = p.noRepeatNgram, n < 0 { throw StageParameterError(path: "no_repeat_ngram", "must be 0 (off) or positive") }
         let maxLength = p.maxLength ?? 60
         guard maxLength >= 1 else { throw StageParameterError(path: "max_length", "must be positive") }
         if let m = p.minLength, !(0...maxLength).contains(m) { throw StageParameterError(path: "min_length", "must be in 0…max_length") }
+        return ["metrics.json", "summaries.jsonl"]
     }
 
-    public func outputs(parameters: JSONValue) throws -> [String] { ["metrics.json", "summaries.jsonl"] }
-
-    func options(_ p: Params, tokenizer: BertTokenizer) -> GenerationOptions {
+    func options(_ p: Config, tokenizer: BertTokenizer) -> GenerationOptions {
         var o = GenerationOptions(bos: tokenizer.clsID, eos: tokenizer.sepID)
         o.beamWidth = p.beam ?? 6
         o.maxLength = p.maxLength ?? 60
@@ -46,8 +44,7 @@ public struct EvaluateSeq2SeqKind: StageKind {
         return o
     }
 
-    public func run(_ context: StageContext) throws {
-        let p = try StageParameters.decode(Params.self, from: context.parameters)
+    public func run(_ p: Config, _ context: StageContext) throws {
         Blas.setThreads(context.threads)
         let task = try TaskInfo.load(try StageParameters.input(context, "task"))
         guard task.head == .seq2seq else {

@@ -6,15 +6,15 @@ import Formats
 /// declared sha256 — `{"pypi": "name==ver", "member": "path/in/archive", "sha256": "…", "as": "file"}`,
 /// `{"path": "/local/file", "sha256": …}` or `{"url": "https://…", "sha256": …}`. Each file is verified;
 /// downloads are cached once per machine (HMPIPE_CACHE, default .hmpipe/cache).
-public struct FetchKind: StageKind {
+public struct FetchKind: TypedStageKind {
     public let name = "fetch"
     public init() {}
 
-    struct Params: Decodable {
+    public struct Config: Decodable, Sendable {
         var files: [String]?
         var sources: [Source]?
     }
-    struct Source: Decodable {
+    struct Source: Decodable, Sendable {
         var pypi: String?
         var sdist: Bool?
         var member: String?
@@ -24,7 +24,7 @@ public struct FetchKind: StageKind {
         var `as`: String
     }
 
-    func pinned(_ p: Params) throws -> [PinnedFile] {
+    func pinned(_ p: Config) throws -> [PinnedFile] {
         var files: [PinnedFile] = []
         for (i, name) in (p.files ?? []).enumerated() {
             if name == "minilm" { files += [Catalogue.miniLMConfig, Catalogue.miniLMWeights, Catalogue.miniLMVocab]; continue }
@@ -54,15 +54,11 @@ public struct FetchKind: StageKind {
         return files
     }
 
-    public func validate(parameters: JSONValue) throws { _ = try pinned(StageParameters.decode(Params.self, from: parameters)) }
+    public func plan(_ p: Config) throws -> [String] { try pinned(p).map(\.name) }
 
-    public func outputs(parameters: JSONValue) throws -> [String] {
-        try pinned(StageParameters.decode(Params.self, from: parameters)).map(\.name)
-    }
-
-    public func run(_ context: StageContext) throws {
+    public func run(_ p: Config, _ context: StageContext) throws {
         let fetcher = Fetcher(cacheDirectory: Fetcher.defaultCacheDirectory())
-        for file in try pinned(StageParameters.decode(Params.self, from: context.parameters)) {
+        for file in try pinned(p) {
             context.log("fetch \(file)")
             let cached = try fetcher.fetch(file)
             try FileManager.default.copyItem(at: cached, to: context.output(file.name))

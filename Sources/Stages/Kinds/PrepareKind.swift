@@ -7,7 +7,7 @@ import Formats
 /// tasks, the gold answer texts of the evaluation splits (EM/F1 are scored on text, as SQuAD's script does);
 /// for sequence-to-sequence tasks the reference summaries of the evaluation splits (ROUGE is scored on text).
 /// `files` adds the user's own dataset files (path + sha256) to the inputs the task reads.
-public struct PrepareKind: StageKind {
+public struct PrepareKind: TypedStageKind {
     public let name = "prepare"
     public let version = "1"
     public init() {}
@@ -20,7 +20,7 @@ public struct PrepareKind: StageKind {
         return "\(version)+split\(task.splitVersion)"
     }
 
-    struct Params: Decodable {
+    public struct Config: Decodable, Sendable {
         var task: String
         var seed: UInt64?
         var maxLength: Int
@@ -38,12 +38,7 @@ public struct PrepareKind: StageKind {
 
     public static let splitNames = ["train", "validation", "test"]
 
-    public func validate(parameters: JSONValue) throws {
-        // A misspelled mapping key would silently fall back to a default: reject it.
-        for key in parameters["fields"]?.objectValue?.keys.sorted() ?? [] where !FieldMapping.keys.contains(key) {
-            throw StageParameterError(path: "fields.\(key)", "unknown field-mapping key (known: \(FieldMapping.keys.joined(separator: ", ")))")
-        }
-        let p = try StageParameters.decode(Params.self, from: parameters)
+    public func plan(_ p: Config) throws -> [String] {
         let task = try TaskCatalogue.task(named: p.task, fields: p.fields)
         guard p.maxLength >= 8 else { throw StageParameterError(path: "max_length", "must be at least 8") }
         if task.head == .seq2seq {
@@ -52,12 +47,8 @@ public struct PrepareKind: StageKind {
         }
         try LocalFile.requireProvided(for: task, files: p.files)
         try LocalFile.validate(p.files ?? [:], parameter: "files")
-    }
-
-    public func outputs(parameters: JSONValue) throws -> [String] {
-        let p = try StageParameters.decode(Params.self, from: parameters)
         var names = Self.splitNames.map { "\($0).shard" } + ["task.json"]
-        switch try TaskCatalogue.task(named: p.task, fields: p.fields).head {
+        switch task.head {
         case .span: names += ["validation.answers.json", "test.answers.json"]
         case .seq2seq: names += ["validation.references.json", "test.references.json"]
         case .classification, .regression, .lm: break
@@ -65,8 +56,7 @@ public struct PrepareKind: StageKind {
         return names
     }
 
-    public func run(_ context: StageContext) throws {
-        let p = try StageParameters.decode(Params.self, from: context.parameters)
+    public func run(_ p: Config, _ context: StageContext) throws {
         let task = try TaskCatalogue.task(named: p.task, fields: p.fields)
         let seed = p.seed ?? 0
         let tokenizer = try BertTokenizer(vocabularyFile: try StageParameters.input(context, "vocab"))

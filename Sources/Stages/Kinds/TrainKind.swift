@@ -9,12 +9,13 @@ import Model
 /// `backbone_weights`; optional `init_from` (a dense model's weights, upcycled into the experts). Output: `model.safetensors.zst` (weights + config) and `train.json` (loss curve, speed).
 /// A resume checkpoint (weights, Adam moments, step, RNG, data position) is written every `checkpoint_every`
 /// steps and on Ctrl-C into the stage's checkpoint folder; a re-run continues from it bit-identically.
-public struct TrainKind: StageKind {
+public struct TrainKind: TypedStageKind {
     public let name = "train"
     public let version = "1"
     public init() {}
 
-    struct Params: Decodable {
+    /// The optimiser and loop part, shared with `train-seq2seq`.
+    struct Params: Decodable, Sendable {
         var steps: Int
         var batchSize: Int
         var lr: Float
@@ -24,34 +25,45 @@ public struct TrainKind: StageKind {
         var clip: Float?
         var checkpointEvery: Int?
         var logEvery: Int?
-    }
 
-    public func validate(parameters: JSONValue) throws {
-        let p = try StageParameters.decode(Params.self, from: parameters)
-        let m = try StageParameters.decode(ModelParams.self, from: parameters)
-        _ = try m.moeConfig()
-        guard ["minilm", "scratch"].contains(m.backbone) else {
-            throw StageParameterError(path: "backbone", "minilm or scratch")
+        func check() throws {
+            guard steps > 0 else { throw StageParameterError(path: "steps", "must be positive") }
+            guard batchSize > 0 else { throw StageParameterError(path: "batch_size", "must be positive") }
+            guard lr > 0, lr < 1 else { throw StageParameterError(path: "lr", "must be in (0, 1)") }
         }
-        guard p.steps > 0 else { throw StageParameterError(path: "steps", "must be positive") }
-        guard p.batchSize > 0 else { throw StageParameterError(path: "batch_size", "must be positive") }
-        guard p.lr > 0, p.lr < 1 else { throw StageParameterError(path: "lr", "must be in (0, 1)") }
     }
 
-    public func outputs(parameters: JSONValue) throws -> [String] { ["model.safetensors.zst", "train.json"] }
+    /// All of a `train` stage's parameters: one flat object in the spec, two groups here.
+    public struct Config: Decodable, Sendable {
+        var optimiser: Params
+        var model: ModelParams
+        public init(from decoder: Decoder) throws {
+            optimiser = try Params(from: decoder)
+            model = try ModelParams(from: decoder)
+        }
 
-    public func run(_ context: StageContext) throws {
-        let p = try StageParameters.decode(Params.self, from: context.parameters)
-        let m = try StageParameters.decode(ModelParams.self, from: context.parameters)
+        func check() throws -> MoEConfig? {
+            try optimiser.check()
+            return try model.moeConfig()
+        }
+    }
+
+    public func plan(_ config: Config) throws -> [String] {
+        _ = try config.check()
+        return ["model.safetensors.zst", "train.json"]
+    }
+
+    public func run(_ config: Config, _ context: StageContext) throws {
+        let (p, m) = (config.optimiser, config.model)
         Blas.setThreads(context.threads)
         let task = try TaskInfo.load(try StageParameters.input(context, "task"))
         guard task.head != .seq2seq else { throw StageFailure("task \(task.task) is sequence-to-sequence: train it with the train-seq2seq kind") }
-        let backbone = m.backbone == "minilm"
+        let backbone = m.backbone.value == .minilm
             ? (config: try StageParameters.input(context, "backbone_config"),
                weights: try StageParameters.input(context, "backbone_weights"))
             : nil
-        let (config, bert) = try m.build(task: task, backbone: backbone)
-        let model = Transformer(config: config, maxBatch: p.batchSize, maxLength: task.maxLength, seed: p.seed)
+        let (modelConfig, bert) = try m.build(task: task, backbone: backbone)
+        let model = Transformer(config: modelConfig, maxBatch: p.batchSize, maxLength: task.maxLength, seed: p.seed)
         if let bert { try model.load(bert: bert) }
         if let dense = context.inputs["init_from"] {   // upcycle our own dense pre-training (paper's GPT-2 recipe)
             try model.upcycle(fromDenseWeights: dense)

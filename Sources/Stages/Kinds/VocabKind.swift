@@ -5,11 +5,11 @@ import Formats
 /// `vocab`: trains a WordPiece vocabulary on the training split of a task (same document split as
 /// `prepare` with the same seed), for models trained from scratch. Output `vocab.txt` (BERT format, the
 /// five special tokens first), usable wherever the MiniLM vocab is.
-public struct VocabKind: StageKind {
+public struct VocabKind: TypedStageKind {
     public let name = "vocab"
     public init() {}
 
-    struct Params: Decodable {
+    public struct Config: Decodable, Sendable {
         var task: String
         var seed: UInt64?
         var vocabSize: Int
@@ -18,18 +18,15 @@ public struct VocabKind: StageKind {
         var files: [String: LocalFile]?
     }
 
-    public func validate(parameters: JSONValue) throws {
-        let p = try StageParameters.decode(Params.self, from: parameters)
+    public func plan(_ p: Config) throws -> [String] {
         let task = try TaskCatalogue.task(named: p.task)
         try LocalFile.requireProvided(for: task, files: p.files)
         try LocalFile.validate(p.files ?? [:], parameter: "files")
         guard p.vocabSize >= 100 else { throw StageParameterError(path: "vocab_size", "must be at least 100") }
+        return ["vocab.txt"]
     }
 
-    public func outputs(parameters: JSONValue) throws -> [String] { ["vocab.txt"] }
-
-    public func run(_ context: StageContext) throws {
-        let p = try StageParameters.decode(Params.self, from: context.parameters)
+    public func run(_ p: Config, _ context: StageContext) throws {
         let task = try TaskCatalogue.task(named: p.task)
         let train: [Example]
         let inputs = context.inputs.merging(try LocalFile.verified(p.files ?? [:])) { _, user in user }

@@ -2,22 +2,27 @@ import Foundation
 import Formats
 import Model
 
-/// The model part of `train` parameters → an engine `ModelConfig`. Backbones: `minilm` (the pinned pretrained
-/// encoder, upcycled into N experts per MoE block) or `scratch` (a small BERT-style encoder from random init).
-struct ModelParams: Decodable {
-    var variant: String
+/// Where a `train`/`train-seq2seq` model starts: the pinned pretrained MiniLM (upcycled into N experts per MoE
+/// block) or a small BERT-style model from random init.
+enum Backbone: String, CaseIterable, Sendable { case minilm, scratch }
+
+/// The model part of `train` parameters → an engine `ModelConfig`. Every choice is decoded into the engine's
+/// own enum here, once; an omitted field keeps the engine's default (`MoEConfig`, `HyperConfig`), which is
+/// therefore written in one place.
+struct ModelParams: Decodable, Sendable {
+    var variant: Choice<Variant>
     var experts: Int?
     var topK: Int?
-    var router: String?
+    var router: Choice<RouterKind>?
     var every: Int?
     var capacityFactor: Float?
-    var pooling: String?
-    var hyperPath: String?
+    var pooling: Choice<SelectionPooling>?
+    var hyperPath: Choice<HyperPath>?
     var expertEmbeddingDim: Int?
     var hypernetInput: Int?
     var bottleneck: Int?
     var adapterDim: Int?
-    var backbone: String
+    var backbone: Choice<Backbone>
     var width: Int?
     var layers: Int?
     var heads: Int?
@@ -27,38 +32,27 @@ struct ModelParams: Decodable {
     var zLossCoef: Float?
 
     func moeConfig() throws -> MoEConfig? {
-        guard let v = Variant(rawValue: variant) else {
-            throw StageParameterError(path: "variant", "unknown variant '\(variant)'; known: " +
-                                      Variant.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        if v == .dense { return nil }
+        if variant.value == .dense { return nil }
         var m = MoEConfig()
-        m.variant = v
-        m.experts = experts ?? 8
-        m.topK = topK ?? 1
-        m.every = every ?? 2
+        m.variant = variant.value
+        if let x = experts { m.experts = x }
+        if let x = topK { m.topK = x }
+        if let x = every { m.every = x }
         // Upcycled backbones use the paper's GPT-2 recipe (noisy top-1, gate ≡ 1) so step 0 equals the backbone.
-        let routerName = router ?? (backbone == "minilm" ? "noisy-top-k" : "switch")
-        guard let r = RouterKind(rawValue: routerName) else {
-            throw StageParameterError(path: "router", "unknown router '\(routerName)'; known: switch, noisy-top-k")
-        }
-        m.router = r
+        m.router = router?.value ?? (backbone.value == .minilm ? .noisyTopK : .switchTop1)
         m.capacityFactor = capacityFactor
         if let b = balanceCoef { m.balanceCoef = b }
         if let z = zLossCoef { m.zLossCoef = z }
-        if let p = pooling {
-            guard let v = SelectionPooling(rawValue: p) else { throw StageParameterError(path: "pooling", "mean or sum") }
-            m.hyper.pooling = v
-        }
-        if let p = hyperPath {
-            guard let v = HyperPath(rawValue: p) else { throw StageParameterError(path: "hyper_path", "grouped or per-token") }
-            m.hyper.path = v
-        }
+        if let p = pooling { m.hyper.pooling = p.value }
+        if let p = hyperPath { m.hyper.path = p.value }
         if let x = expertEmbeddingDim { m.hyper.expertEmbeddingDim = x }
         if let x = hypernetInput { m.hyper.hypernetInput = x }
         if let x = bottleneck { m.hyper.bottleneck = x }
         if let x = adapterDim { m.hyper.adapterDim = x }
-        if m.topK >= m.experts { throw StageParameterError(path: "top_k", "must be below the number of experts") }
+        guard m.experts >= 2, m.experts <= 64 else { throw StageParameterError(path: "experts", "must be in 2…64") }
+        guard m.every >= 1 else { throw StageParameterError(path: "every", "must be positive") }
+        if let c = capacityFactor, !(c > 0) { throw StageParameterError(path: "capacity_factor", "must be positive") }
+        if m.topK < 1 || m.topK >= m.experts { throw StageParameterError(path: "top_k", "must be in 1…experts−1") }
         if m.router == .switchTop1, m.topK != 1 { throw StageParameterError(path: "top_k", "the switch router is top-1") }
         return m
     }

@@ -14,7 +14,7 @@ public enum TaskPreview {
 
     /// `fields`: the stage's `fields` parameter (a task of the user's own), as JSON.
     public static func preview(task name: String, fields: JSONValue? = nil, files: [String: URL], limit: Int = 3) throws -> Lines {
-        let mapping = try fields.map { try StageParameters.decode(FieldMapping.self, from: $0) }
+        let mapping = try fields.map { try ParameterDecoder.decode(FieldMapping.self, from: $0, kind: "prepare") }
         let task = try TaskCatalogue.task(named: name, fields: mapping)
         switch try task.read(files, 0) {
         case .presplit(let train, let test):

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// The on-disk layout of a workspace (default `.hmpipe/` in the project directory):
 ///
@@ -14,7 +15,13 @@ import Foundation
 public struct Workspace: Sendable {
     public let root: URL
 
-    public init(_ root: URL) { self.root = root.standardizedFileURL }
+    /// `cas` as text, computed once (artifact checks build object paths from it by concatenation).
+    public let casPath: String
+
+    public init(_ root: URL) {
+        self.root = root.standardizedFileURL
+        casPath = self.root.appendingPathComponent("cas").path
+    }
 
     public var database: URL { root.appendingPathComponent("state.sqlite") }
     public var cas: URL { root.appendingPathComponent("cas") }
@@ -35,7 +42,19 @@ public struct Workspace: Sendable {
     /// Creates the directories; cheap when they exist.
     public func prepare() throws {
         for dir in [root, cas, materialized, work, checkpoints, logs, tmp] {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw PipelineError.io(dir == root ? "workspace \(root.path) is a file, not a folder (give --workspace a folder)"
+                                                       : "workspace entry \(dir.path) is a file, not a folder")
+                }
+                continue
+            }
+            do {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            } catch {
+                throw PipelineError.io("cannot create the workspace folder \(dir.path): \(ErrorText.describe(error))")
+            }
         }
     }
 }

@@ -25,6 +25,14 @@ public struct SlurmExecutor: Executor {
         self.batcher = SlurmArrayBatcher(commands: commands, options: options)
     }
 
+    /// Jobs that finished their stage while no run followed them are concluded before planning, so they are
+    /// never left open or submitted again.
+    public func beforePlanning(state: StateStore, runId: String, progress: ProgressReporter) throws {
+        for job in try state.concludeSlurmJobsThatFinishedTheirStage(runId: runId) {
+            progress.message("\(job.name): slurm job \(job.jobId) finished while no run followed it")
+        }
+    }
+
     public func execute(key: String, environment: ExecutionEnvironment) -> StageOutcome {
         do {
             return try run(key: key, environment)

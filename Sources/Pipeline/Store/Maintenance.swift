@@ -32,10 +32,23 @@ public enum Maintenance {
         public var removedWorkDirs = 0
     }
 
+    /// gc found the workspace in use: it removed nothing.
+    public struct WorkspaceBusy: Error, CustomStringConvertible, Sendable {
+        public let workspace: String
+        public var description: String {
+            "the workspace \(workspace) is in use by a running hmpipe (run or exec-stage); gc deletes only while no run " +
+                "is writing, so it removed nothing: run it again once the runs have finished"
+        }
+    }
+
     /// Deletes CAS objects no artifact row references, decompressed copies, temp files, and attempt folders of
-    /// stages not running in a live process. Safe while another run is active: live attempts are kept.
+    /// stages not running in a live process. Holds the workspace lock exclusively (`WorkspaceLock`): with a run
+    /// active it throws `WorkspaceBusy` and deletes nothing, and a run started meanwhile waits for it.
     public static func gc(workspace: Workspace, state: StateStore, dryRun: Bool = false) throws -> GCResult {
         let fm = FileManager.default
+        let lock = dryRun ? nil : try WorkspaceLock.exclusive(workspace)
+        if !dryRun && lock == nil { throw WorkspaceBusy(workspace: workspace.root.path) }
+        defer { lock?.release() }
         var result = GCResult()
         let referenced = Set(try state.artifacts().values.flatMap { $0 }.map {
             ArtifactStore(workspace: workspace).objectPath(sha256: $0.sha256, compressed: $0.compressed).lastPathComponent

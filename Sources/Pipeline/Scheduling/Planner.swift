@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+import StageInterface
 
 /// Decides which nodes a run must execute and why — shared by `run`, `run --dry-run` and `status`, so what
 /// dry-run prints is exactly what run then does.
@@ -44,8 +44,8 @@ public enum Planner {
         }
         order = order.filter(selected.contains)
 
-        let rows = try state.stages(order)
-        let artifacts = try state.artifacts(keys: order)
+        let rows = try state.planningRows(order)
+        let artifacts = try state.artifactRows(keys: order)
         var toRun: [Plan.Item] = []
         var upToDate: [String] = []
         var broken: [String: String] = [:]

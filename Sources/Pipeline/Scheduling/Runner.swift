@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Stages
+import StageInterface
 
 /// `hmpipe run`: load specs → build graphs → plan → schedule on an executor, with `-j` parallelism,
 /// `--keep-going`, leases shared with concurrent runs, and clean stop on SIGINT/SIGTERM.
@@ -12,7 +12,7 @@ public final class Runner: @unchecked Sendable {
     public let cancellation: CancellationFlag
     public let workspace: Workspace
 
-    public init(options: RunOptions, registry: StageRegistry = .builtIn, executor: any Executor = LocalExecutor(),
+    public init(options: RunOptions, registry: StageRegistry, executor: any Executor = LocalExecutor(),
                 progress: ProgressReporter = ProgressReporter(), cancellation: CancellationFlag = CancellationFlag()) {
         self.options = options
         self.registry = registry
@@ -30,6 +30,8 @@ public final class Runner: @unchecked Sendable {
 
     public func run(specs: [URL]) throws -> RunSummary {
         let state = try Runner.openState(workspace)
+        let use = try WorkspaceLock.shared(workspace)   // keeps gc out until this run ends
+        defer { use.release() }
         let hasher = FileHasher(state: state)
         let profile = ParameterOverride.profileName(options.profile, options.overrides)
         let loaded = try specs.map { try ExperimentSpec.load($0).overriding(options.overrides, profile: options.profile).spec }
@@ -51,9 +53,7 @@ public final class Runner: @unchecked Sendable {
             progress.message("recovered \(key.prefix(12)): its previous owner died; it will be re-run")
         }
         for graph in graphs { try state.recordPlan(graph) }
-        for job in try state.concludeSlurmJobsThatFinishedTheirStage(runId: runId) {
-            progress.message("\(job.name): slurm job \(job.jobId) finished while no run followed it")
-        }
+        try executor.beforePlanning(state: state, runId: runId, progress: progress)
         let plan = try Planner.plan(graphs: graphs, state: state, store: store,
                                     only: options.only.isEmpty ? nil : StageGlob(options.only),
                                     force: options.force.isEmpty ? nil : StageGlob(options.force))
@@ -116,46 +116,7 @@ struct Scheduler {
                         let outcome = runner.executor.execute(key: key, environment: environment)
                         lock.lock()
                         book.inFlight.remove(key)
-                        switch outcome {
-                        case .executed, .cached:
-                            book.pending.remove(key)
-                            book.done.insert(key)
-                            book.forced.remove(key)
-                            if outcome == .executed { book.summary.executed.append(key) } else { book.summary.cached.append(key) }
-                            runner.progress.stageFinished(node.name, outcome: outcome == .executed ? "done" : "cached")
-                        case .held:
-                            book.retryAt[key] = Date().addingTimeInterval(0.2)
-                            runner.progress.stageFinished(node.name, outcome: "wait")
-                        case .inputInvalid(let producer) where book.requeues[key, default: 0] >= 2:
-                            // The rebuilt input is still bad: stop instead of looping.
-                            book.pending.remove(key)
-                            book.summary.failed.append((node.name, "input from \(plan.nodes[producer]?.name ?? producer) failed verification after rebuilding"))
-                            runner.progress.stageFinished(node.name, outcome: "FAILED")
-                            book.blocked.formUnion(dependents(of: key))
-                            if !runner.options.keepGoing { book.stopLaunching = true }
-                        case .inputInvalid(let producer):
-                            book.requeues[key, default: 0] += 1
-                            book.done.remove(producer)
-                            book.pending.insert(producer)
-                            runner.progress.stageFinished(node.name, outcome: "requeue")
-                            runner.progress.message("input of \(node.name) failed verification; rebuilding \(plan.nodes[producer]?.name ?? producer)")
-                        case .failed(let message):
-                            book.pending.remove(key)
-                            book.summary.failed.append((node.name, message))
-                            runner.progress.stageFinished(node.name, outcome: "FAILED")
-                            runner.progress.message("\(node.name) failed: \(message)")
-                            book.blocked.formUnion(dependents(of: key))
-                            if !runner.options.keepGoing { book.stopLaunching = true }
-                        case .interrupted:
-                            book.pending.remove(key)
-                            book.summary.interrupted = true
-                            runner.progress.stageFinished(node.name, outcome: "stopped")
-                        case .submitted(let jobId):
-                            book.pending.remove(key)
-                            book.submitted.insert(key)
-                            book.summary.submitted.append((node.name, jobId))
-                            runner.progress.stageFinished(node.name, outcome: "submitted (job \(jobId))")
-                        }
+                        record(outcome, of: key, node: node, in: book)
                         lock.broadcast()
                         lock.unlock()
                     }
@@ -183,6 +144,52 @@ struct Scheduler {
         book.summary.skipped = plan.order.filter { (book.pending.contains($0) && !waiting.contains($0)) || book.blocked.contains($0) }
             .map { plan.nodes[$0]!.name }
         return book.summary
+    }
+
+    /// Books one attempt's outcome (called with the scheduler's lock held): done or cached → done; held by
+    /// another process → retry shortly; a bad input → rebuild its producer (twice at most); failed → skip its
+    /// dependents and, without --keep-going, stop launching; interrupted; submitted to a cluster.
+    private func record(_ outcome: StageOutcome, of key: String, node: StageNode, in book: Book) {
+        switch outcome {
+        case .executed, .cached:
+            book.pending.remove(key)
+            book.done.insert(key)
+            book.forced.remove(key)
+            if outcome == .executed { book.summary.executed.append(key) } else { book.summary.cached.append(key) }
+            runner.progress.stageFinished(node.name, outcome: outcome == .executed ? "done" : "cached")
+        case .held:
+            book.retryAt[key] = Date().addingTimeInterval(0.2)
+            runner.progress.stageFinished(node.name, outcome: "wait")
+        case .inputInvalid(let producer) where book.requeues[key, default: 0] >= 2:
+            // The rebuilt input is still bad: stop instead of looping.
+            book.pending.remove(key)
+            book.summary.failed.append((node.name, "input from \(plan.nodes[producer]?.name ?? producer) failed verification after rebuilding"))
+            runner.progress.stageFinished(node.name, outcome: "FAILED")
+            book.blocked.formUnion(dependents(of: key))
+            if !runner.options.keepGoing { book.stopLaunching = true }
+        case .inputInvalid(let producer):
+            book.requeues[key, default: 0] += 1
+            book.done.remove(producer)
+            book.pending.insert(producer)
+            runner.progress.stageFinished(node.name, outcome: "requeue")
+            runner.progress.message("input of \(node.name) failed verification; rebuilding \(plan.nodes[producer]?.name ?? producer)")
+        case .failed(let message):
+            book.pending.remove(key)
+            book.summary.failed.append((node.name, message))
+            runner.progress.stageFinished(node.name, outcome: "FAILED")
+            runner.progress.message("\(node.name) failed: \(message)")
+            book.blocked.formUnion(dependents(of: key))
+            if !runner.options.keepGoing { book.stopLaunching = true }
+        case .interrupted:
+            book.pending.remove(key)
+            book.summary.interrupted = true
+            runner.progress.stageFinished(node.name, outcome: "stopped")
+        case .submitted(let jobId):
+            book.pending.remove(key)
+            book.submitted.insert(key)
+            book.summary.submitted.append((node.name, jobId))
+            runner.progress.stageFinished(node.name, outcome: "submitted (job \(jobId))")
+        }
     }
 
     /// The scheduler's mutable bookkeeping; every access happens with the condition's lock held.

@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+import StageInterface
 
 /// How one stage attempt ended, as the scheduler sees it.
 public enum StageOutcome: Sendable, Equatable {
@@ -25,7 +25,15 @@ public enum StageOutcome: Sendable, Equatable {
 ///
 /// `execute` blocks until the stage reaches an outcome and must leave the state store consistent with it.
 public protocol Executor: Sendable {
+    /// Called once per run after the plan is recorded and before deciding what to run: the executor settles
+    /// what its own earlier runs left (the Slurm executor concludes jobs that finished while no run followed
+    /// them). The runner makes no executor-specific call itself.
+    func beforePlanning(state: StateStore, runId: String, progress: ProgressReporter) throws
     func execute(key: String, environment: ExecutionEnvironment) -> StageOutcome
+}
+
+extension Executor {
+    public func beforePlanning(state: StateStore, runId: String, progress: ProgressReporter) throws {}
 }
 
 /// What every executor needs to know about the run it serves.

@@ -48,6 +48,17 @@ public enum CacheKey {
     }
 
     public static func compute(kind: String, kindVersion: String, params: JSONValue, inputs: [String: ResolvedInput]) -> String {
-        Hashing.sha256Hex(document(kind: kind, kindVersion: kindVersion, params: params, inputs: inputs).canonical)
+        compute(kind: kind, kindVersion: kindVersion, paramsCanonical: params.canonical, inputs: inputs)
+    }
+
+    /// The same key from parameters already in canonical text (graph expansion has it for its plan cache):
+    /// `document(…).canonical` spelled out, its keys in sorted order, so the bytes hashed are identical.
+    public static func compute(kind: String, kindVersion: String, paramsCanonical: String, inputs: [String: ResolvedInput]) -> String {
+        let text = #"{"engine":"# + JSONString.quoted(engineVersion)
+            + #","inputs":"# + JSONValue.object(inputs.mapValues(\.keyPart)).canonical
+            + #","kind":"# + JSONString.quoted(kind)
+            + #","kindVersion":"# + JSONString.quoted(kindVersion)
+            + #","params":"# + paramsCanonical + "}"
+        return Hashing.sha256Hex(text)
     }
 }

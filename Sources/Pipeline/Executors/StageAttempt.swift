@@ -1,6 +1,6 @@
 import Foundation
 import Formats
-import Stages
+import StageInterface
 
 /// One attempt at one stage key, from lease to commit — the unit both `LocalExecutor` and
 /// `hmpipe exec-stage` run:
@@ -124,10 +124,7 @@ public struct StageAttempt: Sendable {
         var artifacts: [ArtifactRecord] = []
         for name in outputs {
             let file = outDir.appendingPathComponent(name)
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: file.path, isDirectory: &isDir), !isDir.boolValue else {
-                return fail(.failed, "declared output '\(name)' was not created (or is a directory)")
-            }
+            if let problem = ArtifactStore.notARegularFile(file, name: name) { return fail(.failed, problem) }
             do {
                 artifacts.append(try store.ingest(file, stageKey: key, name: name))
             } catch {

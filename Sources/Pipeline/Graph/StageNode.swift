@@ -16,9 +16,22 @@ public struct StageNode: Sendable {
     /// What a cluster job for it requests; not part of `key`.
     public let resources: StageResources
 
-    /// Keys of producer stages, sorted and unique.
-    public var dependencies: [String] {
-        Array(Set(inputs.values.compactMap { if case .artifact(let k, _) = $0 { return k }; return nil })).sorted()
+    /// Keys of producer stages, sorted and unique. Stored, not computed: the scheduler and the topological
+    /// sort ask for it in their inner loops.
+    public let dependencies: [String]
+
+    public init(key: String, kind: String, template: String, name: String, params: JSONValue, inputs: [String: ResolvedInput],
+                outputs: [String], axes: [String: JSONValue], resources: StageResources) {
+        self.key = key
+        self.kind = kind
+        self.template = template
+        self.name = name
+        self.params = params
+        self.inputs = inputs
+        self.outputs = outputs
+        self.axes = axes
+        self.resources = resources
+        dependencies = Array(Set(inputs.values.compactMap { if case .artifact(let k, _) = $0 { return k }; return nil })).sorted()
     }
 
     public var shortKey: String { String(key.prefix(12)) }

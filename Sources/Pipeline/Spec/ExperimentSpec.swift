@@ -89,8 +89,13 @@ public struct ExperimentSpec: Sendable {
                                             suggestion: Suggest.nearest(name, in: Array(seenParameters.keys))))
                     continue
                 }
+                var firstIndex: [String: Int] = [:]
                 for (i, value) in list.arrayValue!.enumerated() {
                     if let problem = decl.mismatch(value) { errors.append(SpecError(file: file, path: "\(axisPath)[\(i)]", problem)) }
+                    // A repeated value would be the same cell twice (same keys): surely a slip, so say so.
+                    if let first = firstIndex[value.canonical] {
+                        errors.append(SpecError(file: file, path: "\(axisPath)[\(i)]", "duplicate axis value \(value.canonical) (also at [\(first)])"))
+                    } else { firstIndex[value.canonical] = i }
                 }
                 result[name] = list.arrayValue!
             }

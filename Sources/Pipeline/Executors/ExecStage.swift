@@ -1,14 +1,16 @@
 import Dispatch
 import Foundation
-import Stages
+import StageInterface
 
 /// `hmpipe exec-stage KEY`: run one already-planned stage by key, with the same lease and commit rules as a
 /// local run. This is the entry point a cluster executor (Slurm) submits on a compute node.
 public enum ExecStage {
-    public static func run(key: String, workspace: URL, registry: StageRegistry = .builtIn, threads: Int? = nil,
+    public static func run(key: String, workspace: URL, registry: StageRegistry, threads: Int? = nil,
                            force: Bool = false, cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
         let ws = Workspace(workspace)
         let state = try Runner.openState(ws)
+        let use = try WorkspaceLock.shared(ws)   // keeps gc out while this stage runs
+        defer { use.release() }
         let matches = try state.allStages().filter { $0.key.hasPrefix(key) }
         guard matches.count == 1, let row = matches.first else {
             throw matches.isEmpty ? PipelineError.unknownStage(key) : PipelineError.io("key prefix \(key) is ambiguous")
