@@ -2,9 +2,10 @@
 """`make bench-compare`: hmpipe's engine against a PyTorch eager model of the same architecture, side by side.
 
 For each thread count and preset it alternates `hmpipe bench` and scripts/bench_torch.py (same variants, batch,
-steps) for --rounds rounds, so both sides see the same machine noise, and prints the median tokens/s of each
-side, hmpipe/PyTorch, HyperMoE/MoE and the 1 -> 2 thread scaling. Dev-time only: skips (exit 0) with a message
-when `import torch` fails. Writes every raw JSON line to --raw for the record.
+steps; and an older hmpipe binary with --before) for --rounds rounds, so every side sees the same machine noise,
+and prints per side the median tokens/s, hmpipe/PyTorch, HyperMoE/MoE and the 1 -> 2 thread scaling. A second
+table gives one-thread throughput from process CPU time (tokens / CPU second), which other processes' load
+barely moves. Dev-time only: skips (exit 0) with a message when `import torch` fails. Raw JSON lines: --raw.
 """
 import argparse
 import json
@@ -19,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--hmpipe", default=".build/release/hmpipe")
+    ap.add_argument("--before", default=None, help="an older hmpipe binary to measure alongside (before/after)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--presets", default="reference,small")
     ap.add_argument("--variants", default="moe,hypermoe")
@@ -33,53 +35,89 @@ def lines(cmd):
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def main():
     a = parse()
     if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode != 0:
         print("bench-compare: skipped, `import torch` fails (pip install torch to compare against PyTorch)")
         return 0
     variants = a.variants.split(",")
-    # tok[(side, preset, threads, variant, phase)] = [tokens/s per round]
-    tok = {}
+    thread_counts = [int(t) for t in a.threads.split(",")]
+    presets = a.presets.split(",")
+    tok = {}  # (side, preset, threads, variant, metric) -> [per round]
+    loads = []
     raw = open(a.raw, "w")
-    for threads in [int(t) for t in a.threads.split(",")]:
-        for preset in a.presets.split(","):
+    for threads in thread_counts:
+        for preset in presets:
             for rnd in range(a.rounds):
-                hm = [a.hmpipe, "bench", "--threads", str(threads), "--preset", preset, "--variants", a.variants,
-                      "--steps", str(a.steps)]
-                pt = [sys.executable, os.path.join(HERE, "bench_torch.py"), "--threads", str(threads), "--preset",
-                      preset, "--variants", a.variants, "--steps", str(a.steps)]
-                # alternate which side goes first, so neither always runs on a warmer or quieter machine
-                for side, cmd in ([("hmpipe", hm), ("torch", pt)] if rnd % 2 == 0 else [("torch", pt), ("hmpipe", hm)]):
+                common = ["--threads", str(threads), "--preset", preset, "--variants", a.variants, "--steps", str(a.steps)]
+                sides = [("hmpipe", [a.hmpipe, "bench"] + common),
+                         ("torch", [sys.executable, os.path.join(HERE, "bench_torch.py")] + common)]
+                if a.before:
+                    sides.append(("before", [a.before, "bench"] + common))
+                k = rnd % len(sides)   # rotate the order every round
+                for side, cmd in sides[k:] + sides[:k]:
+                    loads.append(float(loadavg()))
                     for r in lines(cmd):
                         if "variant" not in r:
                             continue
-                        r.update(side=side, round=rnd)
+                        r.update(side=side, round=rnd, loadavg=loads[-1])
                         raw.write(json.dumps(r) + "\n")
                         for phase in ("train", "eval"):
                             tok.setdefault((side, preset, threads, r["variant"], phase), []).append(
                                 r[f"{phase}TokensPerSecond"])
-                    print(f"  {preset} threads={threads} round {rnd + 1}/{a.rounds}: {side} done", file=sys.stderr)
+                            cpu = r.get(f"{phase}CPUSeconds")
+                            if cpu:   # older binaries do not report it
+                                tok.setdefault((side, preset, threads, r["variant"], phase + "-cpu"), []).append(cpu)
+                    print(f"  {preset} threads={threads} round {rnd + 1}/{a.rounds}: {side} done (load {loads[-1]})",
+                          file=sys.stderr)
     raw.close()
 
     def med(*key):
         v = tok.get(key)
         return statistics.median(v) if v else float("nan")
 
-    print(f"{'preset':10} {'thr':>3} {'variant':9} {'phase':5} {'hmpipe tok/s':>12} {'torch tok/s':>12} {'hm/torch':>8}")
-    for (side, preset, threads, variant, phase) in sorted(k for k in tok if k[0] == "hmpipe"):
-        h, t = med("hmpipe", preset, threads, variant, phase), med("torch", preset, threads, variant, phase)
-        print(f"{preset:10} {threads:>3} {variant:9} {phase:5} {h:12.0f} {t:12.0f} {h / t:8.2f}")
-    presets = a.presets.split(",")
-    for side in ("hmpipe", "torch"):
+    steps_tokens = {"reference": 32 * 128, "small": 32 * 64, "minilm": 32 * 128}
+    print(f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} (2 cores)")
+    head = f"{'preset':10} {'thr':>3} {'variant':9} {'phase':5} {'hmpipe':>8} {'torch':>8} {'hm/torch':>8}"
+    print(head + (f" {'before':>8} {'hm/before':>9}" if a.before else "") + "   (wall-clock tokens/s)")
+    for preset in presets:
+        for threads in thread_counts:
+            for variant in variants:
+                for phase in ("train", "eval"):
+                    h, t = med("hmpipe", preset, threads, variant, phase), med("torch", preset, threads, variant, phase)
+                    row = f"{preset:10} {threads:>3} {variant:9} {phase:5} {h:8.0f} {t:8.0f} {h / t:8.2f}"
+                    if a.before:
+                        b = med("before", preset, threads, variant, phase)
+                        row += f" {b:8.0f} {h / b:9.2f}"
+                    print(row)
+    if 1 in thread_counts:
+        print("one thread, tokens per process-CPU second (robust to other processes' load):")
+        for preset in presets:
+            for variant in variants:
+                for phase in ("train", "eval"):
+                    n = steps_tokens[preset]
+                    h = n / med("hmpipe", preset, 1, variant, phase + "-cpu")
+                    t = n / med("torch", preset, 1, variant, phase + "-cpu")
+                    row = f"{preset:10} {1:>3} {variant:9} {phase:5} {h:8.0f} {t:8.0f} {h / t:8.2f}"
+                    if a.before:
+                        b = n / med("before", preset, 1, variant, phase + "-cpu")
+                        row += f" {b:8.0f} {h / b:9.2f}"
+                    print(row)
+    sides = ["hmpipe", "torch"] + (["before"] if a.before else [])
+    for side in sides:
         for preset in presets:
             for phase in ("train", "eval"):
                 parts = []
                 if "hypermoe" in variants and "moe" in variants:
-                    for threads in [int(t) for t in a.threads.split(",")]:
+                    for threads in thread_counts:
                         r = med(side, preset, threads, "hypermoe", phase) / med(side, preset, threads, "moe", phase)
                         parts.append(f"hypermoe/moe@{threads}={r:.2f}")
-                if a.threads == "1,2":
+                if 1 in thread_counts and 2 in thread_counts:
                     s = med(side, preset, 2, "moe", phase) / med(side, preset, 1, "moe", phase)
                     parts.append(f"moe 1->2 threads={s:.2f}x")
                 print(f"{side:6} {preset:10} {phase:5} " + "  ".join(parts))

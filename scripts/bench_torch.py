@@ -178,13 +178,15 @@ class Encoder(nn.Module):
 
 
 def median_seconds(steps, fn):
-    fn()  # warm-up
-    times = []
+    """Median wall and process-CPU seconds per step after one warm-up step."""
+    fn()
+    wall, cpu = [], []
     for _ in range(max(1, steps)):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main():
@@ -211,11 +213,12 @@ def main():
                 model(ids)
 
         model.train()
-        train_s = median_seconds(a.steps, train_step)
+        train_s, train_cpu = median_seconds(a.steps, train_step)
         model.eval()
-        eval_s = median_seconds(a.steps, eval_step)
+        eval_s, eval_cpu = median_seconds(a.steps, eval_step)
         print(json.dumps(dict(side="torch", variant=variant, preset=a.preset, threads=torch.get_num_threads(),
                               trainTokensPerSecond=tokens / train_s, evalTokensPerSecond=tokens / eval_s,
+                              trainCPUSeconds=train_cpu, evalCPUSeconds=eval_cpu,
                               parameters=sum(p.numel() for p in model.parameters()), torch=torch.__version__)))
         sys.stdout.flush()
 

@@ -10,7 +10,7 @@ public enum FastMath {
     @inline(__always)
     public static func exp(_ x: V) -> V {
         let lo: Float = -87.33654, hi: Float = 88.72283
-        let xc = x.clamped(lowerBound: V(repeating: lo), upperBound: V(repeating: hi))
+        let xc = clamp(x, lo, hi)
         // n = round(x / ln 2) by the 1.5·2²³ trick: the integer lands in the low mantissa bits.
         let magic: Float = 12_582_912
         let t = xc * 1.44269504088896341 + magic
@@ -31,7 +31,7 @@ public enum FastMath {
 
     @inline(__always)
     public static func erf(_ x: V) -> V {
-        let xc = x.clamped(lowerBound: V(repeating: -4), upperBound: V(repeating: 4))
+        let xc = clamp(x, -4, 4)
         let x2 = xc * xc
         var p = V(repeating: -2.72614225801306e-10)
         p = p * x2 + 2.77068142495902e-08
@@ -46,6 +46,12 @@ public enum FastMath {
         q = q * x2 + -7.37332916720468e-03
         q = q * x2 + -1.42647390514189e-02
         return xc * p / q
+    }
+
+    /// Lane-wise clamp. Mask blends: the generic `clamped`/`pointwiseMin` were not inlined (8× slower).
+    @inline(__always)
+    public static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     }
 
     /// Loads up to 8 floats (the tail of a row) padded with `fill`.
@@ -93,8 +99,13 @@ public enum FastMath {
     public static func softmaxRow(_ p: UnsafeMutablePointer<Float>, from z: UnsafePointer<Float>, count: Int) -> (Float, Float) {
         var mv = V(repeating: -.infinity)
         var j = 0
-        while j < count { let n = min(8, count - j); mv = pointwiseMax(mv, load(z + j, n, fill: -.infinity)); j += 8 }
-        let mx = mv.max()
+        while j < count {
+            let x = load(z + j, min(8, count - j), fill: -.infinity)
+            mv = mv.replacing(with: x, where: x .> mv)
+            j += 8
+        }
+        var mx = mv[0]
+        for i in 1..<8 { mx = Swift.max(mx, mv[i]) }
         if mx == -.infinity {   // every key hidden: all-zero row, as exp(−∞ − −∞) would be NaN
             p.update(repeating: 0, count: count)
             return (mx, 0)

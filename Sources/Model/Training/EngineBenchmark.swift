@@ -9,6 +9,9 @@ public struct EngineBenchmark {
         public var threads: Int
         public var trainTokensPerSecond: Double
         public var evalTokensPerSecond: Double
+        /// Median process CPU seconds per step: at one thread a figure that other processes' load barely moves.
+        public var trainCPUSeconds: Double
+        public var evalCPUSeconds: Double
         public var trainGflops: Double
         public var evalGflops: Double
         public var sgemmGflops: Double
@@ -74,18 +77,26 @@ public struct EngineBenchmark {
         return total + 2 * h * 2
     }
 
-    /// Median step time of `steps` timed steps after one warm-up (first touch of the buffers).
-    static func medianSeconds(steps: Int, _ body: () throws -> Void) rethrows -> Double {
-        try body()
-        var times: [Double] = []
-        for _ in 0..<max(1, steps) {
-            let start = Date()
-            try body()
-            times.append(Date().timeIntervalSince(start))
+    /// Median wall and process-CPU seconds of `steps` timed steps after one warm-up (first touch of the buffers).
+    static func medianSeconds(steps: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+        func cpuNow() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
         }
-        times.sort()
-        let n = times.count
-        return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
+        func median(_ x: [Double]) -> Double {
+            let s = x.sorted(), n = s.count
+            return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+        }
+        try body()
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<max(1, steps) {
+            let start = Date(), cpuStart = cpuNow()
+            try body()
+            wall.append(Date().timeIntervalSince(start))
+            cpu.append(cpuNow() - cpuStart)
+        }
+        return (median(wall), median(cpu))
     }
 
     public static func run(variant: Variant, perToken: Bool = false, preset: Preset = .reference, batch: Int = 32,
@@ -98,15 +109,17 @@ public struct EngineBenchmark {
         let ids = (0..<(batch * length)).map { _ in Int32(rng.int(below: c.vocabSize)) }
         let data = ModelBatch(batch: batch, length: length, ids: ids,
                               labels: .classes((0..<batch).map { Int32($0 % 2) }))
-        let trainSeconds = try medianSeconds(steps: steps) { try trainer.train(data) }
-        let evalSeconds = medianSeconds(steps: steps) { trainer.evaluate(data) }
+        let (trainSeconds, trainCPU) = try medianSeconds(steps: steps) { try trainer.train(data) }
+        let (evalSeconds, evalCPU) = medianSeconds(steps: steps) { trainer.evaluate(data) }
         let tokens = Double(batch * length)
         let fwd = forwardFlopsPerToken(c, length: length, batch: batch)
         let trainG = 3 * fwd * tokens / trainSeconds / 1e9, evalG = fwd * tokens / evalSeconds / 1e9
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let name = perToken ? "\(variant.rawValue)-naive" : variant.rawValue
-        return Result(variant: name, preset: preset.rawValue, threads: Blas.threads, trainTokensPerSecond: tokens / trainSeconds, evalTokensPerSecond: tokens / evalSeconds,
+        return Result(variant: name, preset: preset.rawValue, threads: Blas.threads,
+                      trainTokensPerSecond: tokens / trainSeconds, evalTokensPerSecond: tokens / evalSeconds,
+                      trainCPUSeconds: trainCPU, evalCPUSeconds: evalCPU,
                       trainGflops: trainG, evalGflops: evalG, sgemmGflops: sgemmGflops,
                       trainMFU: trainG / sgemmGflops, evalMFU: evalG / sgemmGflops, flopsPerTokenForward: fwd,
                       parameters: model.parameterCount, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
