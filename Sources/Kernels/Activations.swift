@@ -1,5 +1,7 @@
-/// Element-wise activations. GELU is the erf form (BERT, MiniLM) with the vectorised erf of `FastMath`;
-/// ReLU is T5/Switch's.
+import CVecMath
+
+/// Element-wise activations. GELU is the erf form (BERT, MiniLM) with the vectorised erf of `FastMath`
+/// (run by CVecMath's AVX-512/AVX2 build of the same formulas); ReLU is T5/Switch's.
 public enum Activation: String, Codable, Sendable {
     case gelu, relu
 
@@ -7,7 +9,7 @@ public enum Activation: String, Codable, Sendable {
         Parallel.forEachChunk(count) { range in
             switch self {
             case .relu: for i in range { out[i] = max(inp[i], 0) }
-            case .gelu: FastMath.gelu(out: out, inp: inp, range: range)
+            case .gelu: cvm_gelu(out + range.lowerBound, inp + range.lowerBound, range.count)
             }
         }
     }
@@ -18,7 +20,8 @@ public enum Activation: String, Codable, Sendable {
         Parallel.forEachChunk(count) { range in
             switch self {
             case .relu: for i in range where inp[i] > 0 { dinp[i] += dout[i] }
-            case .gelu: FastMath.geluBackward(dinp: dinp, inp: inp, dout: dout, range: range)
+            case .gelu: cvm_gelu_backward(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound,
+                                          range.count)
             }
         }
     }

@@ -1,11 +1,17 @@
-/// Vectorised float32 exp and erf for the element-wise kernels (GELU, softmax). The scalar libm calls were
-/// 7–12 % of a training step; these evaluate 8 lanes at a time with polynomials and no branches.
+import CVecMath
+
+/// Vectorised float32 exp and erf (8 lanes, polynomials, no branches) and the attention row softmax. The scalar
+/// libm calls were 7–12 % of a training step. GELU and AdamW run the same formulas from C (`CVecMath`), which
+/// is built for AVX-512/AVX2 as well as baseline x86-64; this Swift module is compiled for baseline only.
 ///  - exp: Cephes expf (range reduction by ln 2 split in two constants, degree-6 polynomial), ≤ 2 ulp on
 ///    [−87.3, 88.7]; below that it returns exactly 0 (so −∞ scores of masked keys stay 0).
 ///  - erf: the rational approximation x·P(x²)/Q(x²) of Eigen/XLA's float erf on [−4, 4] (±1 outside),
 ///    max abs error 4.2e-7 against libm's erf (measured on a 10⁻⁵ grid over [−5, 5]).
 public enum FastMath {
     public typealias V = SIMD8<Float>
+
+    /// Which build of CVecMath's loops this CPU runs: "avx512", "avx2" or "baseline".
+    public static var elementwiseISA: String { String(cString: cvm_isa()) }
 
     @inline(__always)
     public static func exp(_ x: V) -> V {
@@ -67,31 +73,6 @@ public enum FastMath {
     public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
         if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self); return }
         for i in 0..<n { p[i] = v[i] }
-    }
-
-    /// out[i] = GELU(x[i]) = ½x(1 + erf(x/√2)).
-    public static func gelu(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, range: Range<Int>) {
-        var i = range.lowerBound
-        while i < range.upperBound {
-            let n = min(8, range.upperBound - i)
-            let x = load(inp + i, n)
-            store(0.5 * x * (1 + erf(x * 0.70710678118654752)), out + i, n)
-            i += 8
-        }
-    }
-
-    /// dinp[i] += GELU'(x[i]) · dout[i], GELU' = Φ(x) + x·φ(x).
-    public static func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                                    dout: UnsafePointer<Float>, range: Range<Int>) {
-        var i = range.lowerBound
-        while i < range.upperBound {
-            let n = min(8, range.upperBound - i)
-            let x = load(inp + i, n), d = load(dout + i, n), acc = load(dinp + i, n)
-            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-            let pdf = 0.39894228040143268 * exp(-0.5 * x * x)
-            store(acc + (cdf + x * pdf) * d, dinp + i, n)
-            i += 8
-        }
     }
 
     /// In place over one row: p[j] = exp(p[j] − max) / Σ; returns (max, Σ).

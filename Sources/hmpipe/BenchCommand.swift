@@ -51,6 +51,7 @@ struct BenchCommand: ParsableCommand {
                 summary["\(name)_over_moe_eval"] = r.evalTokensPerSecond / moe.evalTokensPerSecond
             }
             print(String(decoding: try encoder.encode(["summary": summary]), as: UTF8.self))
+            print(#"{"elementwise_isa":"\#(FastMath.elementwiseISA)","blas_core":"\#(BlasCore.name)"}"#)
         }
     }
 }

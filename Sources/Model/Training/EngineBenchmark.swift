@@ -110,7 +110,7 @@ public struct EngineBenchmark {
         let data = ModelBatch(batch: batch, length: length, ids: ids,
                               labels: .classes((0..<batch).map { Int32($0 % 2) }))
         let (trainSeconds, trainCPU) = try medianSeconds(steps: steps) { try trainer.train(data) }
-        let (evalSeconds, evalCPU) = medianSeconds(steps: steps) { trainer.evaluate(data) }
+        let (evalSeconds, evalCPU) = medianSeconds(steps: steps) { _ = trainer.evaluate(data) }
         let tokens = Double(batch * length)
         let fwd = forwardFlopsPerToken(c, length: length, batch: batch)
         let trainG = 3 * fwd * tokens / trainSeconds / 1e9, evalG = fwd * tokens / evalSeconds / 1e9
