@@ -50,6 +50,7 @@ fetch-test-data:
 
 bench: build
 	$(BIN) bench | tee .bench-engine.jsonl
+	$(BIN) bench --preset minilm --variants moe,hypermoe --steps 2
 	$(BIN) bench-data --train-tokens-per-second $$(grep '"variant":"moe"' .bench-engine.jsonl | sed 's/.*"trainTokensPerSecond":\([0-9.]*\).*/\1/')
 	$(BIN) bench-pipeline
 	$(BIN) bench-generation
