@@ -5,7 +5,7 @@ For each thread count and preset it alternates `hmpipe bench` and scripts/bench_
 steps; and an older hmpipe binary with --before) for --rounds rounds, so every side sees the same machine noise,
 and prints per side the median tokens/s, hmpipe/PyTorch, HyperMoE/MoE and the 1 -> 2 thread scaling. A second
 table gives one-thread throughput from process CPU time (tokens / CPU second), which other processes' load
-barely moves. Dev-time only: skips (exit 0) with a message when `import torch` fails. Raw JSON lines: --raw.
+barely moves, and a bound on hmpipe's 1 -> 2 thread scaling from the calling thread's CPU time. Dev-time only: skips (exit 0) with a message when `import torch` fails. Raw JSON lines: --raw.
 """
 import argparse
 import json
@@ -73,6 +73,9 @@ def main():
                             cpu = r.get(f"{phase}CPUSeconds")
                             if cpu:   # older binaries do not report it
                                 tok.setdefault((side, preset, threads, r["variant"], phase + "-cpu"), []).append(cpu)
+                            main = r.get(f"{phase}MainThreadCPUSeconds")
+                            if main:
+                                tok.setdefault((side, preset, threads, r["variant"], phase + "-main"), []).append(main)
                     print(f"  {preset} threads={threads} round {rnd + 1}/{a.rounds}: {side} done (load {loads[-1]})",
                           file=sys.stderr)
     raw.close()
@@ -108,6 +111,15 @@ def main():
                         b = n / med("before", preset, 1, variant, phase + "-cpu")
                         row += f" {b:8.0f} {h / b:9.2f}"
                     print(row)
+    if 1 in thread_counts and 2 in thread_counts:
+        # The calling thread runs every serial part plus its share of each parallel one: one-thread CPU over its
+        # CPU at two threads bounds the idle-machine speed-up, and load on the machine barely moves it.
+        print("hmpipe 1->2 thread scaling bound (1-thread CPU s / 2-thread calling-thread CPU s per step):")
+        for preset in presets:
+            for variant in variants:
+                parts = [f"{phase} {med('hmpipe', preset, 1, variant, phase + '-cpu') / med('hmpipe', preset, 2, variant, phase + '-main'):.2f}x"
+                         for phase in ("train", "eval")]
+                print(f"  {preset:10} {variant:9} " + "  ".join(parts))
     sides = ["hmpipe", "torch"] + (["before"] if a.before else [])
     for side in sides:
         for preset in presets:

@@ -12,6 +12,11 @@ public struct EngineBenchmark {
         /// Median process CPU seconds per step: at one thread a figure that other processes' load barely moves.
         public var trainCPUSeconds: Double
         public var evalCPUSeconds: Double
+        /// Median CPU seconds of the calling thread per step. The calling thread runs every serial part and its
+        /// share of each parallel one, so (one-thread CPU) / (this at n threads) bounds the n-thread speed-up on an
+        /// idle machine, even when measured on a busy one.
+        public var trainMainThreadCPUSeconds: Double
+        public var evalMainThreadCPUSeconds: Double
         public var trainGflops: Double
         public var evalGflops: Double
         public var sgemmGflops: Double
@@ -78,10 +83,11 @@ public struct EngineBenchmark {
     }
 
     /// Median wall and process-CPU seconds of `steps` timed steps after one warm-up (first touch of the buffers).
-    static func medianSeconds(steps: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-        func cpuNow() -> Double {
+    static func medianSeconds(steps: Int, _ body: () throws -> Void) rethrows
+        -> (wall: Double, cpu: Double, mainCPU: Double) {
+        func cpuNow(_ clock: clockid_t = CLOCK_PROCESS_CPUTIME_ID) -> Double {
             var t = timespec()
-            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+            clock_gettime(clock, &t)
             return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
         }
         func median(_ x: [Double]) -> Double {
@@ -89,14 +95,15 @@ public struct EngineBenchmark {
             return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
         }
         try body()
-        var wall: [Double] = [], cpu: [Double] = []
+        var wall: [Double] = [], cpu: [Double] = [], main: [Double] = []
         for _ in 0..<max(1, steps) {
-            let start = Date(), cpuStart = cpuNow()
+            let start = Date(), cpuStart = cpuNow(), mainStart = cpuNow(CLOCK_THREAD_CPUTIME_ID)
             try body()
             wall.append(Date().timeIntervalSince(start))
             cpu.append(cpuNow() - cpuStart)
+            main.append(cpuNow(CLOCK_THREAD_CPUTIME_ID) - mainStart)
         }
-        return (median(wall), median(cpu))
+        return (median(wall), median(cpu), median(main))
     }
 
     public static func run(variant: Variant, perToken: Bool = false, preset: Preset = .reference, batch: Int = 32,
@@ -109,8 +116,8 @@ public struct EngineBenchmark {
         let ids = (0..<(batch * length)).map { _ in Int32(rng.int(below: c.vocabSize)) }
         let data = ModelBatch(batch: batch, length: length, ids: ids,
                               labels: .classes((0..<batch).map { Int32($0 % 2) }))
-        let (trainSeconds, trainCPU) = try medianSeconds(steps: steps) { try trainer.train(data) }
-        let (evalSeconds, evalCPU) = medianSeconds(steps: steps) { _ = trainer.evaluate(data) }
+        let (trainSeconds, trainCPU, trainMain) = try medianSeconds(steps: steps) { try trainer.train(data) }
+        let (evalSeconds, evalCPU, evalMain) = medianSeconds(steps: steps) { _ = trainer.evaluate(data) }
         let tokens = Double(batch * length)
         let fwd = forwardFlopsPerToken(c, length: length, batch: batch)
         let trainG = 3 * fwd * tokens / trainSeconds / 1e9, evalG = fwd * tokens / evalSeconds / 1e9
@@ -120,6 +127,7 @@ public struct EngineBenchmark {
         return Result(variant: name, preset: preset.rawValue, threads: Blas.threads,
                       trainTokensPerSecond: tokens / trainSeconds, evalTokensPerSecond: tokens / evalSeconds,
                       trainCPUSeconds: trainCPU, evalCPUSeconds: evalCPU,
+                      trainMainThreadCPUSeconds: trainMain, evalMainThreadCPUSeconds: evalMain,
                       trainGflops: trainG, evalGflops: evalG, sgemmGflops: sgemmGflops,
                       trainMFU: trainG / sgemmGflops, evalMFU: evalG / sgemmGflops, flopsPerTokenForward: fwd,
                       parameters: model.parameterCount, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
