@@ -8,7 +8,7 @@ import Dispatch
 /// Threading is the engine's own, not OpenBLAS's: OpenBLAS runs single-threaded and a large product is cut into
 /// `threads` blocks of rows (or columns) of C, computed concurrently on the same GCD pool as the element-wise
 /// kernels. OpenBLAS's workers spin in `sched_yield` for a while after each call, and with only two cores that
-/// spinning competed with the element-wise work in between (~25 % of a step in `perf`). Each element of C is
+/// spinning competed with the element-wise work in between (25–35 % of a step in `perf`). Each element of C is
 /// still one uninterrupted dot product, so results are deterministic for a given thread count.
 public enum Blas {
     /// Below this many multiply-adds a second thread costs more than it saves (~40 µs of work).
