@@ -16,7 +16,7 @@ OPENBLAS_CORETYPE ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); 
 	elif has avx2 fma; then echo Haswell; fi)
 export OPENBLAS_CORETYPE
 
-.PHONY: setup build test fetch-test-data bench run results clean
+.PHONY: setup build test fetch-test-data bench bench-compare run results clean
 
 # Installs the three C libraries (and the tools fetching pinned data uses: bzip2, unzip, pip) when any is
 # missing (needs root, as on CI and dev machines).
@@ -50,9 +50,15 @@ fetch-test-data:
 
 bench: build
 	$(BIN) bench | tee .bench-engine.jsonl
+	$(BIN) bench --preset minilm --variants moe,hypermoe --steps 2
 	$(BIN) bench-data --train-tokens-per-second $$(grep '"variant":"moe"' .bench-engine.jsonl | sed 's/.*"trainTokensPerSecond":\([0-9.]*\).*/\1/')
 	$(BIN) bench-pipeline
 	$(BIN) bench-generation
+
+# hmpipe against a PyTorch eager model of the same architecture (scripts/bench_torch.py), interleaved, 1 and 2
+# threads, reference and small presets; prints the ratios. Skips when `import torch` fails (dev-time only).
+bench-compare: build
+	python3 scripts/bench_compare.py --hmpipe $(BIN)
 
 run: build
 	$(BIN) run experiments/table3.json --profile $(PROFILE)

@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // hmpipe — reproduces "HyperMoE: Towards Better Mixture of Experts via Transferring Among Experts" on CPU.
 // Layering (arrows = "imports"; never the other way):
-//   hmpipe (CLI) → Pipeline → Stages → Data, Model;  Model → Kernels → CBLAS
+//   hmpipe (CLI) → Pipeline → Stages → Data, Model;  Model → Kernels → CBLAS, CVecMath
 //                                      Data, Model → Formats → CZstd;  Pipeline → CSQLite (GRDB)
 import PackageDescription
 
@@ -29,8 +29,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
+        // Layer 0: element-wise float32 loops (GELU, AdamW) built for AVX-512 / AVX2 and picked by cpuid.
+        .target(name: "CVecMath"),
         // Layer 0: numeric kernels (forward + backward, llm.c style) on float32 buffers.
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: v5),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CVecMath"], swiftSettings: v5),
         // Layer 0: byte formats — zstd frames, safetensors, SHA-256 helpers.
         .target(name: "Formats", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: v5),

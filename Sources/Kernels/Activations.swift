@@ -1,6 +1,7 @@
-import Foundation
+import CVecMath
 
-/// Element-wise activations. GELU is the exact erf form (BERT, MiniLM); ReLU is T5/Switch's.
+/// Element-wise activations. GELU is the erf form (BERT, MiniLM) with the vectorised erf of `FastMath`
+/// (run by CVecMath's AVX-512/AVX2 build of the same formulas); ReLU is T5/Switch's.
 public enum Activation: String, Codable, Sendable {
     case gelu, relu
 
@@ -8,11 +9,7 @@ public enum Activation: String, Codable, Sendable {
         Parallel.forEachChunk(count) { range in
             switch self {
             case .relu: for i in range { out[i] = max(inp[i], 0) }
-            case .gelu:
-                for i in range {
-                    let x = inp[i]
-                    out[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
-                }
+            case .gelu: cvm_gelu(out + range.lowerBound, inp + range.lowerBound, range.count)
             }
         }
     }
@@ -23,14 +20,8 @@ public enum Activation: String, Codable, Sendable {
         Parallel.forEachChunk(count) { range in
             switch self {
             case .relu: for i in range where inp[i] > 0 { dinp[i] += dout[i] }
-            case .gelu:
-                let c: Float = 0.39894228040143268  // 1/√(2π)
-                for i in range {
-                    let x = inp[i]
-                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                    let pdf = c * expf(-0.5 * x * x)
-                    dinp[i] += (cdf + x * pdf) * dout[i]
-                }
+            case .gelu: cvm_gelu_backward(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound,
+                                          range.count)
             }
         }
     }

@@ -1,3 +1,4 @@
+import CVecMath
 import Foundation
 
 /// Linear warm-up over the first `warmupFraction` of steps, then linear decay to 0 (paper §4.2: 10% warm-up).
@@ -34,13 +35,12 @@ public enum AdamW {
                               lr: Float, step: Int, hyper h: Hyper, decay: Bool) {
         let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
         let wd = decay ? h.weightDecay : 0
-        Parallel.forEachChunk(count) { range in for i in range {
-            let g = grads[i]
-            m[i] = h.beta1 * m[i] + (1 - h.beta1) * g
-            v[i] = h.beta2 * v[i] + (1 - h.beta2) * g * g
-            let mh = m[i] / c1, vh = v[i] / c2
-            params[i] -= lr * (mh / (vh.squareRoot() + h.eps) + wd * params[i])
-        } }
+        // m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; p −= lr · (m/c1 / (√(v/c2) + ε) + wd · p), in CVecMath's
+        // vectorised build (the Swift loop was not vectorised: 6 % of a step).
+        Parallel.forEachChunk(count) { r in
+            let lo = r.lowerBound
+            cvm_adamw(params + lo, grads + lo, m + lo, v + lo, r.count, lr, h.beta1, h.beta2, h.eps, c1, c2, wd)
+        }
     }
 
     /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.

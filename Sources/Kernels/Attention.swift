@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Multi-head scaled dot-product attention. Queries and keys/values are addressed by strides, so one kernel
@@ -42,34 +43,52 @@ public struct AttentionShape: Sendable {
 }
 
 public enum Attention {
+    /// Most (sequence, head) blocks computed at once; `scratch` for the backward holds one L_q×L_k matrix each.
+    public static let maxWorkers = 8
+    public static func scratchCount(queries: Int, keys: Int) -> Int { maxWorkers * queries * keys }
+
+    /// Runs `body(item, worker)` for items 0..<count, split into contiguous blocks over the engine's threads.
+    /// Each (sequence, head) item writes only its own rows of probs/out and its own head columns of dq/dk/dv,
+    /// so the result does not depend on the split.
+    static func forEachItem(_ count: Int, _ body: (Int, Int) -> Void) {
+        let workers = min(Blas.threads, count, maxWorkers)
+        if workers <= 1 { for i in 0..<count { body(i, 0) }; return }
+        let step = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in (w * step)..<min(count, (w + 1) * step) { body(i, w) }
+        }
+    }
+
     /// out [B, Lq, h] (dense), probs [B, H, Lq, Lk] saved for backward.
     public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                                q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                keyMask: UnsafePointer<Float>?, layout s: AttentionLayout) {
         let Lq = s.queries, Lk = s.keys, h = s.width, d = s.headDim
         let scale = 1 / Float(d).squareRoot()
-        for b in 0..<s.batch {
-            for head in 0..<s.heads {
-                let qh = q + b * s.qBatch + head * d, kh = k + b * s.kvBatch + head * d, vh = v + b * s.kvBatch + head * d
-                let p = probs + (b * s.heads + head) * Lq * Lk
-                // scores = scale · Q Kᵀ
-                Blas.sgemm(transB: true, m: Lq, n: Lk, k: d, alpha: scale, a: qh, lda: s.qRow, b: kh, ldb: s.kvRow,
-                           c: p, ldc: Lk)
-                for i in 0..<Lq {
-                    let row = p + i * Lk
-                    for j in 0..<Lk where s.causalOffset.map({ j > i + $0 }) ?? false
-                        || (keyMask.map { $0[b * s.maskBatch + j] == 0 } ?? false) {
-                        row[j] = -.infinity
-                    }
+        forEachItem(s.batch * s.heads) { item, _ in
+            let b = item / s.heads, head = item % s.heads
+            let qh = q + b * s.qBatch + head * d, kh = k + b * s.kvBatch + head * d, vh = v + b * s.kvBatch + head * d
+            let p = probs + item * Lq * Lk
+            // scores = scale · Q Kᵀ
+            Blas.sgemm(transB: true, m: Lq, n: Lk, k: d, alpha: scale, a: qh, lda: s.qRow, b: kh, ldb: s.kvRow,
+                       c: p, ldc: Lk, parallel: false)
+            let km = keyMask.map { $0 + b * s.maskBatch }
+            let anyHidden = km.map { m in (0..<Lk).contains { m[$0] == 0 } } ?? false
+            for i in 0..<Lq {
+                let row = p + i * Lk
+                if let off = s.causalOffset, i + off + 1 < Lk {
+                    for j in max(0, i + off + 1)..<Lk { row[j] = -.infinity }
                 }
-                Softmax.forward(probs: p, logits: p, rows: Lq, cols: Lk)
-                // out_head = P V
-                Blas.sgemm(m: Lq, n: d, k: Lk, a: p, lda: Lk, b: vh, ldb: s.kvRow, c: out + b * Lq * h + head * d, ldc: h)
+                if anyHidden, let km { for j in 0..<Lk where km[j] == 0 { row[j] = -.infinity } }
+                FastMath.softmaxRow(row, from: row, count: Lk)
             }
+            // out_head = P V
+            Blas.sgemm(m: Lq, n: d, k: Lk, a: p, lda: Lk, b: vh, ldb: s.kvRow, c: out + b * Lq * h + head * d, ldc: h,
+                       parallel: false)
         }
     }
 
-    /// Accumulates into dq, dk, dv (same strides as q, k, v). `scratch` needs Lq·Lk floats.
+    /// Accumulates into dq, dk, dv (same strides as q, k, v). `scratch` needs `scratchCount(queries:keys:)` floats.
     public static func backward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                 dv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
@@ -77,28 +96,43 @@ public enum Attention {
                                 layout s: AttentionLayout) {
         let Lq = s.queries, Lk = s.keys, h = s.width, d = s.headDim
         let scale = 1 / Float(d).squareRoot()
-        for b in 0..<s.batch {
-            for head in 0..<s.heads {
-                let qo = b * s.qBatch + head * d, kvo = b * s.kvBatch + head * d
-                let p = probs + (b * s.heads + head) * Lq * Lk
-                let dO = dout + b * Lq * h + head * d
-                // dP = dO Vᵀ ; dV += Pᵀ dO
-                Blas.sgemm(transB: true, m: Lq, n: Lk, k: d, a: dO, lda: h, b: v + kvo, ldb: s.kvRow, c: scratch, ldc: Lk)
-                Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, a: p, lda: Lk, b: dO, ldb: h, beta: 1, c: dv + kvo,
-                           ldc: s.kvRow)
-                // dS = softmax backward (in place in scratch); masked entries have p = 0 → dS = 0
-                for i in 0..<Lq {
-                    let pr = p + i * Lk, dp = scratch + i * Lk
-                    var dot: Float = 0
-                    for j in 0..<Lk { dot += pr[j] * dp[j] }
-                    for j in 0..<Lk { dp[j] = pr[j] * (dp[j] - dot) }
-                }
-                // dQ += scale · dS K ; dK += scale · dSᵀ Q
-                Blas.sgemm(m: Lq, n: d, k: Lk, alpha: scale, a: scratch, lda: Lk, b: k + kvo, ldb: s.kvRow, beta: 1,
-                           c: dq + qo, ldc: s.qRow)
-                Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, alpha: scale, a: scratch, lda: Lk, b: q + qo, ldb: s.qRow,
-                           beta: 1, c: dk + kvo, ldc: s.kvRow)
-            }
+        forEachItem(s.batch * s.heads) { item, worker in
+            let b = item / s.heads, head = item % s.heads
+            let qo = b * s.qBatch + head * d, kvo = b * s.kvBatch + head * d
+            let p = probs + item * Lq * Lk
+            let dO = dout + b * Lq * h + head * d
+            let ds = scratch + worker * Lq * Lk
+            // dP = dO Vᵀ ; dV += Pᵀ dO
+            Blas.sgemm(transB: true, m: Lq, n: Lk, k: d, a: dO, lda: h, b: v + kvo, ldb: s.kvRow, c: ds, ldc: Lk,
+                       parallel: false)
+            Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, a: p, lda: Lk, b: dO, ldb: h, beta: 1, c: dv + kvo,
+                       ldc: s.kvRow, parallel: false)
+            // dS = softmax backward (in place in scratch); masked entries have p = 0 → dS = 0
+            for i in 0..<Lq { softmaxBackwardRow(ds + i * Lk, probs: p + i * Lk, count: Lk) }
+            // dQ += scale · dS K ; dK += scale · dSᵀ Q
+            Blas.sgemm(m: Lq, n: d, k: Lk, alpha: scale, a: ds, lda: Lk, b: k + kvo, ldb: s.kvRow, beta: 1,
+                       c: dq + qo, ldc: s.qRow, parallel: false)
+            Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, alpha: scale, a: ds, lda: Lk, b: q + qo, ldb: s.qRow,
+                       beta: 1, c: dk + kvo, ldc: s.kvRow, parallel: false)
+        }
+    }
+
+    /// In place: dp[j] ← p[j] · (dp[j] − Σ_i p_i dp_i), eight lanes at a time.
+    @inline(__always)
+    static func softmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>, count: Int) {
+        var acc = FastMath.V(repeating: 0)
+        var j = 0
+        while j < count {
+            let n = min(8, count - j)
+            acc += FastMath.load(p + j, n) * FastMath.load(dp + j, n)
+            j += 8
+        }
+        let dot = acc.sum()
+        j = 0
+        while j < count {
+            let n = min(8, count - j)
+            FastMath.store(FastMath.load(p + j, n) * (FastMath.load(dp + j, n) - dot), dp + j, n)
+            j += 8
         }
     }
 
@@ -110,7 +144,7 @@ public enum Attention {
                 layout: s.layout(causal: causal))
     }
 
-    /// Accumulates into dqkv. `scratch` needs L·L floats.
+    /// Accumulates into dqkv. `scratch` needs `scratchCount(queries: L, keys: L)` floats.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, shape s: AttentionShape) {

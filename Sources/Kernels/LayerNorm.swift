@@ -1,6 +1,8 @@
+import Dispatch
 import Foundation
 
 /// LayerNorm over the last dimension (BERT: eps 1e-12). Saves mean and 1/std per row for the backward.
+/// Rows are split over the engine's threads; row sums run eight lanes at a time.
 public enum LayerNorm {
     public static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
@@ -9,12 +11,8 @@ public enum LayerNorm {
         Parallel.forEachChunk(rows * dim) { elements in
         for t in (elements.lowerBound / dim)..<(elements.upperBound / dim) {
             let x = inp + t * dim, o = out + t * dim
-            var m: Float = 0
-            for i in 0..<dim { m += x[i] }
-            m /= Float(dim)
-            var v: Float = 0
-            for i in 0..<dim { let d = x[i] - m; v += d * d }
-            v /= Float(dim)
+            let m = sum(dim) { FastMath.load(x + $0, $1) } / Float(dim)
+            let v = sum(dim) { let d = FastMath.load(x + $0, $1) - m; return d * d } / Float(dim)
             let s = 1 / (v + eps).squareRoot()
             for i in 0..<dim { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
             mean[t] = m
@@ -23,23 +21,59 @@ public enum LayerNorm {
         }
     }
 
-    /// Accumulates into dinp, dweight, dbias.
+    /// Σ over `count` elements of `lanes(offset, n)` (n ≤ 8 valid lanes, the rest must be 0).
+    @inline(__always)
+    static func sum(_ count: Int, _ lanes: (Int, Int) -> FastMath.V) -> Float {
+        var acc = FastMath.V(repeating: 0)
+        var i = 0
+        while i + 8 <= count { acc += lanes(i, 8); i += 8 }
+        var total = acc.sum()
+        if i < count { let tail = lanes(i, count - i); for j in 0..<(count - i) { total += tail[j] } }
+        return total
+    }
+
+    /// Accumulates into dinp, dweight, dbias. Rows are split over the threads; each block sums its own dweight and
+    /// dbias, then the blocks are added in order (deterministic for a fixed thread count).
     public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                                 dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, dim: Int) {
-        for t in 0..<rows {
+        let workers = max(1, min(Blas.threads, 8, rows * dim / Parallel.grain))
+        if workers == 1 {
+            backwardRows(0..<rows, dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+                         mean: mean, rstd: rstd, dim: dim)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * workers * dim) { partial in
+            let part = partial.baseAddress!
+            part.update(repeating: 0, count: 2 * workers * dim)
+            let step = (rows + workers - 1) / workers
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * step, hi = min(rows, lo + step)
+                if lo < hi {
+                    backwardRows(lo..<hi, dinp: dinp, dweight: part + 2 * w * dim, dbias: part + (2 * w + 1) * dim,
+                                 dout: dout, inp: inp, weight: weight, mean: mean, rstd: rstd, dim: dim)
+                }
+            }
+            for w in 0..<workers {
+                let dw = part + 2 * w * dim, db = part + (2 * w + 1) * dim
+                for i in 0..<dim { dweight[i] += dw[i]; dbias[i] += db[i] }
+            }
+        }
+    }
+
+    private static func backwardRows(_ range: Range<Int>, dinp: UnsafeMutablePointer<Float>,
+                                     dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
+                                     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+                                     weight: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                     rstd: UnsafePointer<Float>, dim: Int) {
+        for t in range {
             let x = inp + t * dim, dy = dout + t * dim, dx = dinp + t * dim
             let m = mean[t], s = rstd[t]
-            var dnormMean: Float = 0, dnormNormMean: Float = 0
-            for i in 0..<dim {
-                let n = (x[i] - m) * s
-                let dn = weight[i] * dy[i]
-                dnormMean += dn
-                dnormNormMean += dn * n
-            }
-            dnormMean /= Float(dim)
-            dnormNormMean /= Float(dim)
+            let dnormMean = sum(dim) { FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1) } / Float(dim)
+            let dnormNormMean = sum(dim) {
+                (FastMath.load(x + $0, $1) - m) * s * FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1)
+            } / Float(dim)
             for i in 0..<dim {
                 let n = (x[i] - m) * s
                 let dn = weight[i] * dy[i]

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Splits element-wise work over the same number of threads as BLAS uses. Each chunk writes a disjoint
+/// Splits element-wise work over the engine's threads (`Blas.threads`). Each chunk writes a disjoint
 /// range, so results do not depend on scheduling (determinism holds for any thread count).
 public enum Parallel {
     /// Below this many elements a second thread costs more than it saves.

@@ -17,12 +17,18 @@ struct BenchCommand: ParsableCommand {
     )
 
     @Option(help: "BLAS threads (the reference figures use 2).") var threads = 2
-    @Option(help: "Timed steps per variant.") var steps = 4
+    @Option(help: "Timed steps per variant (the median step time is reported).") var steps = 4
     @Option(help: "Batch size.") var batch = 32
+    @Option(help: "Model size: reference (issue 14), small (h 128, 2 layers, f 512, seq 64), minilm (h 384, 6 layers).")
+    var preset = "reference"
+    @Option(help: "Sequence length (default: 128; 64 for the small preset).") var length: Int?
     @Option(help: "Comma-separated variants (dense, moe, moe-share, hypermoe, hypermoe-naive, …).")
     var variants = "dense,moe,moe-share,hypermoe,hypermoe-naive"
 
     func run() throws {
+        guard let size = EngineBenchmark.Preset(rawValue: preset) else {
+            throw ValidationError("unknown preset '\(preset)' (reference, small, minilm)")
+        }
         Blas.setThreads(threads)
         let ceiling = SgemmCeiling.measure()
         let encoder = JSONEncoder()
@@ -32,7 +38,8 @@ struct BenchCommand: ParsableCommand {
             let naive = name.hasSuffix("-naive")
             let base = naive ? String(name.dropLast("-naive".count)) : name
             guard let variant = Variant(rawValue: base) else { throw ValidationError("unknown variant '\(name)'") }
-            let r = try EngineBenchmark.run(variant: variant, perToken: naive, batch: batch, steps: steps,
+            let r = try EngineBenchmark.run(variant: variant, perToken: naive, preset: size, batch: batch,
+                                            length: length, steps: steps,
                                             sgemmGflops: ceiling)
             results[name] = r
             print(String(decoding: try encoder.encode(r), as: UTF8.self))
@@ -44,6 +51,7 @@ struct BenchCommand: ParsableCommand {
                 summary["\(name)_over_moe_eval"] = r.evalTokensPerSecond / moe.evalTokensPerSecond
             }
             print(String(decoding: try encoder.encode(["summary": summary]), as: UTF8.self))
+            print(#"{"elementwise_isa":"\#(FastMath.elementwiseISA)","blas_core":"\#(BlasCore.name)"}"#)
         }
     }
 }

@@ -145,4 +145,24 @@ final class MoEBehaviourTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertEqual(la, m.lastLogits)
     }
+
+    /// The parallel paths (attention's (sequence, head) blocks, HyperExpert groups) give the same numbers at one
+    /// and two threads: each output is computed whole by one thread. (Tiny sizes: no matmul is split.)
+    func testTrainingStepIsIdenticalAtOneAndTwoThreads() {
+        defer { Blas.setThreads(2) }
+        let c = Tiny.config(.hypermoe)
+        let batch = Tiny.batch(for: c)
+        func step(_ threads: Int) -> (Float, [Float]) {
+            Blas.setThreads(threads)
+            let m = Transformer(config: c, maxBatch: 2, maxLength: 8, seed: 5)
+            Tiny.amplifyHypernet(m.params)
+            Tiny.randomizeRouters(m.params)
+            let loss = m.forward(batch, training: true).total
+            return (loss, m.params.grads.array)
+        }
+        let one = step(1), two = step(2)
+        XCTAssertEqual(one.0, two.0)
+        XCTAssertEqual(one.1, two.1)
+        XCTAssertGreaterThan(one.1.map(abs).max()!, 0)
+    }
 }

@@ -27,7 +27,7 @@ final class CrossAttention {
         kv = FloatBuffer(count: M * 2 * h); dkv = FloatBuffer(count: M * 2 * h)
         att = FloatBuffer(count: T * h); datt = FloatBuffer(count: T * h)
         probs = FloatBuffer(count: maxBatch * c.heads * maxLength * maxMemory)
-        scratch = FloatBuffer(count: maxLength * maxMemory)
+        scratch = FloatBuffer(count: Attention.scratchCount(queries: maxLength, keys: maxMemory))
     }
 
     func layout(batch: Int, queries: Int, keys: Int, qBatch: Int) -> AttentionLayout {

@@ -19,7 +19,7 @@ final class SelfAttention {
         probs = FloatBuffer(count: maxBatch * c.heads * maxLength * maxLength)
         att = FloatBuffer(count: T * h)
         datt = FloatBuffer(count: T * h)
-        scratch = FloatBuffer(count: maxLength * maxLength)
+        scratch = FloatBuffer(count: Attention.scratchCount(queries: maxLength, keys: maxLength))
     }
 
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, ctx: StepContext, _ p: ParameterSet) {

@@ -1,3 +1,4 @@
+import Dispatch
 import Kernels
 
 /// The HyperExpert of one MoE layer (spec §6.1, §6.5, §6.6, §7): Ê_t(x) = ReLU(x D_t + β_t) U_t + γ_t,
@@ -72,32 +73,50 @@ final class HyperExpert {
     private func applyGrouped(plan: RoutingPlan, _ p: ParameterSet) {
         let h = width, b = adapter, G = groupMasks.count
         net.heads(d: d.pointer, u: u.pointer, bd: bd.pointer, bu: bu.pointer, k: k.pointer, rows: G, p)
-        for g in 0..<G {
+        forEachGroup(plan) { g, parallel in
             let lo = plan.groupOffsets[g], n = plan.groupOffsets[g + 1] - lo
             adapterForward(rows: lo, count: n, d: d.pointer + g * h * b, u: u.pointer + g * b * h,
-                           bd: bd.pointer + g * b, bu: bu.pointer + g * h)
+                           bd: bd.pointer + g * b, bu: bu.pointer + g * h, parallel: parallel)
+        }
+    }
+
+    /// body(g, parallel) for every group. With several threads the groups are shared out by token count (group g
+    /// to the thread holding its middle token) and each group's matmuls stay single-threaded; a group writes only
+    /// its own token rows and its own generated-weight gradients, so results do not depend on the split.
+    private func forEachGroup(_ plan: RoutingPlan, _ body: (Int, Bool) -> Void) {
+        let G = groupMasks.count, workers = min(Blas.threads, G)
+        if workers <= 1 { for g in 0..<G { body(g, true) }; return }
+        let total = max(1, plan.groupOffsets[G])
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for g in 0..<G {
+                let middle = (plan.groupOffsets[g] + plan.groupOffsets[g + 1]) / 2
+                if min(workers - 1, middle * workers / total) == w { body(g, false) }
+            }
         }
     }
 
     /// Rows [lo, lo+n) of the token buffers through one generated adapter.
     private func adapterForward(rows lo: Int, count n: Int, d: UnsafePointer<Float>, u: UnsafePointer<Float>,
-                                bd: UnsafePointer<Float>, bu: UnsafePointer<Float>) {
+                                bd: UnsafePointer<Float>, bu: UnsafePointer<Float>, parallel: Bool = true) {
         let h = width, b = adapter
         if n == 0 { return }
         let H = hh.pointer + lo * b, O = oh.pointer + lo * h
         for i in 0..<n { (H + i * b).update(from: bd, count: b) }
-        Blas.sgemm(m: n, n: b, k: h, a: xh.pointer + lo * h, lda: h, b: d, ldb: b, beta: 1, c: H, ldc: b)
+        Blas.sgemm(m: n, n: b, k: h, a: xh.pointer + lo * h, lda: h, b: d, ldb: b, beta: 1, c: H, ldc: b,
+                   parallel: parallel)
         // A = ReLU(H) computed into dah's slot would clobber backward state; recompute from H when needed.
         for i in 0..<n { (O + i * h).update(from: bu, count: h) }
-        withRelu(H, count: n * b) { A in
-            Blas.sgemm(m: n, n: h, k: b, a: A, lda: b, b: u, ldb: h, beta: 1, c: O, ldc: h)
+        withRelu(H, rows: lo, count: n * b) { A in
+            Blas.sgemm(m: n, n: h, k: b, a: A, lda: b, b: u, ldb: h, beta: 1, c: O, ldc: h, parallel: parallel)
         }
     }
 
+    /// ReLU(H) for token rows starting at `lo`, in those rows of the scratch (groups may run at once).
     private let reluScratch: FloatBuffer
-    private func withRelu(_ H: UnsafePointer<Float>, count: Int, _ body: (UnsafePointer<Float>) -> Void) {
-        Activation.relu.forward(out: reluScratch.pointer, inp: H, count: count)
-        body(reluScratch.pointer)
+    private func withRelu(_ H: UnsafePointer<Float>, rows lo: Int, count: Int, _ body: (UnsafePointer<Float>) -> Void) {
+        let A = reluScratch.pointer + lo * adapter
+        for i in 0..<count { A[i] = max(H[i], 0) }
+        body(A)
     }
 
     /// Rows of κ for the token-chunk [lo, lo+n): the group's κ (naive path) or the token's own (hidden).
@@ -158,30 +177,34 @@ final class HyperExpert {
     /// Adapter backward for token rows [lo, lo+n) (dO in oh): writes dD, dU, dβ, dγ (overwritten), adds dxh.
     private func adapterBackward(rows lo: Int, count n: Int, d: UnsafePointer<Float>, u: UnsafePointer<Float>,
                                  dd: UnsafeMutablePointer<Float>, du: UnsafeMutablePointer<Float>,
-                                 dbd: UnsafeMutablePointer<Float>, dbu: UnsafeMutablePointer<Float>) {
+                                 dbd: UnsafeMutablePointer<Float>, dbu: UnsafeMutablePointer<Float>,
+                                 parallel: Bool = true) {
         let h = width, b = adapter
         dd.update(repeating: 0, count: h * b); du.update(repeating: 0, count: b * h)
         dbd.update(repeating: 0, count: b); dbu.update(repeating: 0, count: h)
         if n == 0 { return }
         let H = hh.pointer + lo * b, dO = oh.pointer + lo * h, dA = dah.pointer + lo * b, dH = dhh.pointer + lo * b
-        withRelu(H, count: n * b) { A in   // dU = Aᵀ dO
-            Blas.sgemm(transA: true, m: b, n: h, k: n, a: A, lda: b, b: dO, ldb: h, c: du, ldc: h)
+        withRelu(H, rows: lo, count: n * b) { A in   // dU = Aᵀ dO
+            Blas.sgemm(transA: true, m: b, n: h, k: n, a: A, lda: b, b: dO, ldb: h, c: du, ldc: h, parallel: parallel)
         }
         Linear.columnSum(dO, rows: n, cols: h, into: dbu)
-        Blas.sgemm(transB: true, m: n, n: b, k: h, a: dO, lda: h, b: u, ldb: h, c: dA, ldc: b)  // dA = dO Uᵀ
+        Blas.sgemm(transB: true, m: n, n: b, k: h, a: dO, lda: h, b: u, ldb: h, c: dA, ldc: b,  // dA = dO Uᵀ
+                   parallel: parallel)
         for i in 0..<(n * b) { dH[i] = H[i] > 0 ? dA[i] : 0 }
-        Blas.sgemm(transA: true, m: h, n: b, k: n, a: xh.pointer + lo * h, lda: h, b: dH, ldb: b, c: dd, ldc: b)
+        Blas.sgemm(transA: true, m: h, n: b, k: n, a: xh.pointer + lo * h, lda: h, b: dH, ldb: b, c: dd, ldc: b,
+                   parallel: parallel)
         Linear.columnSum(dH, rows: n, cols: b, into: dbd)
-        Blas.sgemm(transB: true, m: n, n: h, k: b, a: dH, lda: b, b: d, ldb: b, beta: 1, c: dxh.pointer + lo * h, ldc: h)
+        Blas.sgemm(transB: true, m: n, n: h, k: b, a: dH, lda: b, b: d, ldb: b, beta: 1, c: dxh.pointer + lo * h, ldc: h,
+                   parallel: parallel)
     }
 
     private func backwardGrouped(plan: RoutingPlan, _ p: ParameterSet) {
         let h = width, b = adapter, G = groupMasks.count
-        for g in 0..<G {
+        forEachGroup(plan) { g, parallel in
             let lo = plan.groupOffsets[g], n = plan.groupOffsets[g + 1] - lo
             adapterBackward(rows: lo, count: n, d: d.pointer + g * h * b, u: u.pointer + g * b * h,
                             dd: dd.pointer + g * h * b, du: du.pointer + g * b * h, dbd: dbd.pointer + g * b,
-                            dbu: dbu.pointer + g * h)
+                            dbu: dbu.pointer + g * h, parallel: parallel)
         }
         net.headsBackward(dk: dk.pointer, dd: dd.pointer, du: du.pointer, dbd: dbd.pointer, dbu: dbu.pointer,
                           k: k.pointer, rows: G, p)

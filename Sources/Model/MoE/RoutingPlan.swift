@@ -1,5 +1,6 @@
 /// The routing decisions of one MoE layer for one batch, kept for the backward pass.
 /// An *assignment* is one (token, slot) pair, slot < k; index a = t·k + slot.
+/// Arrays keep their capacity from step to step: after the first step a plan allocates nothing.
 struct RoutingPlan {
     let k: Int
     var tokens = 0
@@ -17,18 +18,26 @@ struct RoutingPlan {
     var groupTokens: [Int32] = []   // valid tokens sorted by group
     var groupOffsets: [Int] = []
     var groupOfToken: [Int32] = []  // group index per token, −1 for padding
+    /// Counting-sort scratch.
+    private var counts: [Int] = [], fill: [Int] = []
 
     init(k: Int) { self.k = k }
 
+    /// a = [v] * n, reusing a's storage.
+    private static func refill<T>(_ a: inout [T], _ v: T, count n: Int) {
+        if a.count != n { a.removeAll(keepingCapacity: true); a.append(contentsOf: repeatElement(v, count: n)) }
+        else { for i in 0..<n { a[i] = v } }
+    }
+
     mutating func reset(tokens: Int, experts: Int) {
         self.tokens = tokens
-        expert = Array(repeating: -1, count: tokens * k)
-        gate = Array(repeating: 0, count: tokens * k)
-        kept = Array(repeating: false, count: tokens * k)
-        patternOf = Array(repeating: 0, count: tokens)
-        groupOfToken = Array(repeating: -1, count: tokens)
+        Self.refill(&expert, -1, count: tokens * k)
+        Self.refill(&gate, 0, count: tokens * k)
+        Self.refill(&kept, false, count: tokens * k)
+        Self.refill(&patternOf, 0, count: tokens)
+        Self.refill(&groupOfToken, -1, count: tokens)
         order.removeAll(keepingCapacity: true)
-        offsets = Array(repeating: 0, count: experts + 1)
+        Self.refill(&offsets, 0, count: experts + 1)
     }
 
     /// Applies per-sequence capacity (position priority), then groups kept assignments by expert.
@@ -36,9 +45,9 @@ struct RoutingPlan {
     /// length: an example then keeps the same tokens, so gives the same output, whatever it is batched with.
     mutating func buildExpertOrder(experts: Int, batch: Int, length: Int, capacityFactor: Float?) {
         if let capacityFactor {
-            var used = [Int](repeating: 0, count: experts)
+            Self.refill(&counts, 0, count: experts)   // used slots per expert in the current sequence
             for b in 0..<batch {
-                for j in 0..<experts { used[j] = 0 }
+                for j in 0..<experts { counts[j] = 0 }
                 var real = 0
                 for l in 0..<length where expert[(b * length + l) * k] >= 0 { real += 1 }
                 let capacity = Int((Double(capacityFactor) * Double(real) / Double(experts)).rounded(.up))
@@ -47,19 +56,20 @@ struct RoutingPlan {
                         let a = (b * length + l) * k + s
                         let e = Int(expert[a])
                         guard e >= 0 else { continue }
-                        if used[e] < capacity { used[e] += 1; kept[a] = true } else { kept[a] = false }
+                        if counts[e] < capacity { counts[e] += 1; kept[a] = true } else { kept[a] = false }
                     }
                 }
             }
         } else {
             for a in 0..<expert.count { kept[a] = expert[a] >= 0 }
         }
-        var counts = [Int](repeating: 0, count: experts)
+        Self.refill(&counts, 0, count: experts)
         for a in 0..<expert.count where kept[a] { counts[Int(expert[a])] += 1 }
         offsets[0] = 0
         for j in 0..<experts { offsets[j + 1] = offsets[j] + counts[j] }
-        order = Array(repeating: 0, count: offsets[experts])
-        var fill = Array(offsets[0..<experts])
+        Self.refill(&order, 0, count: offsets[experts])
+        Self.refill(&fill, 0, count: experts)
+        for j in 0..<experts { fill[j] = offsets[j] }
         for a in 0..<expert.count where kept[a] {
             let e = Int(expert[a])
             order[fill[e]] = Int32(a)
@@ -68,28 +78,26 @@ struct RoutingPlan {
     }
 
     /// Groups valid tokens by selection pattern (for top-1, the pattern is the expert: ≤ N groups).
+    /// Groups are numbered in order of first appearance; at most C(N, k) of them, found by a linear search.
     mutating func buildGroups() {
-        var index: [UInt64: Int] = [:]
         groupMasks.removeAll(keepingCapacity: true)
-        var counts: [Int] = []
+        counts.removeAll(keepingCapacity: true)
         for t in 0..<tokens where expert[t * k] >= 0 {
             var mask: UInt64 = 0
             for s in 0..<k { mask |= 1 << UInt64(expert[t * k + s]) }
             patternOf[t] = mask
-            let g: Int
-            if let existing = index[mask] { g = existing } else {
-                g = groupMasks.count
-                index[mask] = g
-                groupMasks.append(mask)
-                counts.append(0)
-            }
+            var g = 0
+            while g < groupMasks.count && groupMasks[g] != mask { g += 1 }
+            if g == groupMasks.count { groupMasks.append(mask); counts.append(0) }
             groupOfToken[t] = Int32(g)
             counts[g] += 1
         }
-        groupOffsets = [0]
-        for c in counts { groupOffsets.append(groupOffsets.last! + c) }
-        groupTokens = Array(repeating: 0, count: groupOffsets.last!)
-        var fill = Array(groupOffsets.dropLast())
+        groupOffsets.removeAll(keepingCapacity: true)
+        groupOffsets.append(0)
+        for c in counts { groupOffsets.append(groupOffsets[groupOffsets.count - 1] + c) }
+        Self.refill(&groupTokens, 0, count: groupOffsets[groupOffsets.count - 1])
+        Self.refill(&fill, 0, count: counts.count)
+        for g in 0..<counts.count { fill[g] = groupOffsets[g] }
         for t in 0..<tokens where groupOfToken[t] >= 0 {
             let g = Int(groupOfToken[t])
             groupTokens[fill[g]] = Int32(t)

@@ -1,0 +1,104 @@
+#include "cvecmath.h"
+#include <math.h>
+#include <string.h>
+
+// Branch-free scalar bodies; clang vectorises the loops below for whichever target each copy is built for.
+static inline float cvm_exp(float x) {
+    const float lo = -87.33654f, hi = 88.72283f, magic = 12582912.0f;
+    float xc = x < lo ? lo : (x > hi ? hi : x);
+    float t = xc * 1.44269504088896341f + magic;
+    float n = t - magic;
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * (r * r) + r + 1.0f;
+    int bits;
+    memcpy(&bits, &t, 4);
+    bits = ((bits - 0x4B400000) + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return x < lo ? 0.0f : y * scale;
+}
+
+static inline float cvm_erf(float x) {
+    float xc = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
+    float x2 = xc * xc;
+    float p = -2.72614225801306e-10f;
+    p = p * x2 + 2.77068142495902e-08f;
+    p = p * x2 + -2.10102402082508e-06f;
+    p = p * x2 + -5.69250639462346e-05f;
+    p = p * x2 + -7.34990630326855e-04f;
+    p = p * x2 + -2.95459980854025e-03f;
+    p = p * x2 + -1.60960333262415e-02f;
+    float q = -1.45660718464996e-05f;
+    q = q * x2 + -2.13374055278905e-04f;
+    q = q * x2 + -1.68282697438203e-03f;
+    q = q * x2 + -7.37332916720468e-03f;
+    q = q * x2 + -1.42647390514189e-02f;
+    return xc * p / q;
+}
+
+#define CVM_KERNELS(SUFFIX, ATTR)                                                                              \
+    ATTR static void gelu_##SUFFIX(float *restrict out, const float *restrict x, long n) {                     \
+        for (long i = 0; i < n; i++) out[i] = 0.5f * x[i] * (1.0f + cvm_erf(x[i] * 0.70710678118654752f));    \
+    }                                                                                                          \
+    ATTR static void gelu_backward_##SUFFIX(float *restrict dinp, const float *restrict x,                     \
+                                            const float *restrict dout, long n) {                              \
+        for (long i = 0; i < n; i++) {                                                                         \
+            float v = x[i];                                                                                    \
+            float cdf = 0.5f * (1.0f + cvm_erf(v * 0.70710678118654752f));                                     \
+            float pdf = 0.39894228040143268f * cvm_exp(-0.5f * v * v);                                         \
+            dinp[i] += (cdf + v * pdf) * dout[i];                                                              \
+        }                                                                                                      \
+    }                                                                                                          \
+    ATTR static void adamw_##SUFFIX(float *restrict p, const float *restrict g, float *restrict m,             \
+                                    float *restrict v, long n, float lr, float b1, float b2, float eps,         \
+                                    float c1, float c2, float wd) {                                            \
+        for (long i = 0; i < n; i++) {                                                                         \
+            float gi = g[i];                                                                                   \
+            float mi = b1 * m[i] + (1 - b1) * gi, vi = b2 * v[i] + (1 - b2) * gi * gi;                         \
+            m[i] = mi;                                                                                         \
+            v[i] = vi;                                                                                         \
+            p[i] -= lr * ((mi / c1) / (sqrtf(vi / c2) + eps) + wd * p[i]);                                     \
+        }                                                                                                      \
+    }
+
+CVM_KERNELS(base, )
+#if defined(__x86_64__) && defined(__clang__)
+CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+
+static int cvm_level(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline; decided once
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 2
+              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+    }
+    return level;
+}
+#define CVM_DISPATCH(NAME, ...)                                                                                \
+    switch (cvm_level()) {                                                                                     \
+    case 2: NAME##_avx512(__VA_ARGS__); break;                                                                 \
+    case 1: NAME##_avx2(__VA_ARGS__); break;                                                                   \
+    default: NAME##_base(__VA_ARGS__);                                                                         \
+    }
+const char *cvm_isa(void) { return cvm_level() == 2 ? "avx512" : (cvm_level() == 1 ? "avx2" : "baseline"); }
+#else
+#define CVM_DISPATCH(NAME, ...) NAME##_base(__VA_ARGS__);
+const char *cvm_isa(void) { return "baseline"; }
+#endif
+
+void cvm_gelu(float *out, const float *x, long n) { CVM_DISPATCH(gelu, out, x, n) }
+void cvm_gelu_backward(float *dinp, const float *x, const float *dout, long n) {
+    CVM_DISPATCH(gelu_backward, dinp, x, dout, n)
+}
+void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1, float beta2,
+               float eps, float c1, float c2, float wd) {
+    CVM_DISPATCH(adamw, params, grads, m, v, n, lr, beta1, beta2, eps, c1, c2, wd)
+}

@@ -1,0 +1,17 @@
+// Element-wise float32 kernels compiled for AVX-512 / AVX2+FMA and chosen at run time (cpuid), with a
+// baseline x86-64 / other-architecture build of the same C. The Swift module is compiled for baseline
+// x86-64 (SSE2, no FMA), where these loops ran 3-4x slower. Same formulas as Kernels/FastMath.swift.
+#ifndef CVECMATH_H
+#define CVECMATH_H
+
+/// out[i] = GELU(x[i]) = 0.5 x (1 + erf(x / sqrt 2)), i in [0, n).
+void cvm_gelu(float *out, const float *x, long n);
+/// dinp[i] += GELU'(x[i]) * dout[i].
+void cvm_gelu_backward(float *dinp, const float *x, const float *dout, long n);
+/// AdamW on n parameters: m, v moments; c1, c2 bias corrections; wd decoupled decay (0 = none).
+void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1,
+               float beta2, float eps, float c1, float c2, float wd);
+/// The instruction set the kernels above use in this process: "avx512", "avx2" or "baseline".
+const char *cvm_isa(void);
+
+#endif

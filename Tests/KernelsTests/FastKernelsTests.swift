@@ -1,0 +1,141 @@
+import Foundation
+import Kernels
+import XCTest
+
+/// The speed paths of issue 14 against their plain references: vectorised exp/erf against libm, GEMMs split
+/// over threads against one unsplit call, attention and LayerNorm backward at 1 and 2 threads.
+final class FastKernelsTests: XCTestCase {
+    override func tearDown() { Blas.setThreads(2) }
+
+    private func lanes(_ f: (FastMath.V) -> FastMath.V, _ xs: [Float]) -> [Float] {
+        var out: [Float] = []
+        var i = 0
+        while i < xs.count {
+            var v = FastMath.V(repeating: 0)
+            for j in 0..<8 where i + j < xs.count { v[j] = xs[i + j] }
+            let r = f(v)
+            for j in 0..<8 where i + j < xs.count { out.append(r[j]) }
+            i += 8
+        }
+        return out
+    }
+
+    func testVectorExpIsWithinTwoUlpOfLibmAndZeroBelowRange() {
+        let xs = stride(from: Float(-87), through: 88, by: 0.01).map { $0 }
+        let got = lanes(FastMath.exp, xs)
+        var worst: Float = 0
+        for (x, g) in zip(xs, got) {
+            let ref = Float(Foundation.exp(Double(x)))
+            worst = max(worst, abs(g - ref) / ref.ulp)
+        }
+        XCTAssertLessThanOrEqual(worst, 2, "exp error in ulps")
+        XCTAssertEqual(lanes(FastMath.exp, [-.infinity, -100, -88, 0]), [0, 0, 0, 1])
+    }
+
+    func testVectorErfIsWithinHalfAMicroOfLibm() {
+        let xs = stride(from: Float(-6), through: 6, by: 0.0007).map { $0 }
+        let got = lanes(FastMath.erf, xs)
+        var worst: Float = 0
+        for (x, g) in zip(xs, got) { worst = max(worst, abs(g - erff(x))) }
+        XCTAssertLessThan(worst, 5e-7, "max abs erf error")
+        XCTAssertEqual(lanes(FastMath.erf, [0, 10, -10]), [0, 1, -1])
+    }
+
+    func testGeluAndItsDerivativeMatchTheScalarFormulas() {
+        XCTAssertTrue(["avx512", "avx2", "baseline"].contains(FastMath.elementwiseISA))
+        var rng = Rng(seed: 3)
+        let n = 1003   // not a multiple of 8: the tail path runs too
+        let x = FloatBuffer((0..<n).map { _ in rng.uniform(-6, 6) })
+        let dout = FloatBuffer((0..<n).map { _ in rng.uniform(-1, 1) })
+        let y = FloatBuffer(count: n), dx = FloatBuffer((0..<n).map { _ in 0.5 })
+        Activation.gelu.forward(out: y.pointer, inp: x.pointer, count: n)
+        Activation.gelu.backward(dinp: dx.pointer, inp: x.pointer, dout: dout.pointer, count: n)
+        for i in 0..<n {
+            let v = Double(x[i]), cdf = 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot()))
+            let pdf = Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+            XCTAssertEqual(Double(y[i]), v * cdf, accuracy: 2e-6)
+            XCTAssertEqual(Double(dx[i]), 0.5 + (cdf + v * pdf) * Double(dout[i]), accuracy: 2e-6)
+        }
+    }
+
+    /// Runs one product at `threads` into a fresh C (initialised to 1) and returns C.
+    private func product(threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                         a: FloatBuffer, b: FloatBuffer) -> [Float] {
+        Blas.setThreads(threads)
+        let c = FloatBuffer((0..<(m * n)).map { _ in 1 })
+        Blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: transA ? m : k,
+                   b: b.pointer, ldb: transB ? k : n, beta: 2, c: c.pointer, ldc: n)
+        return c.array
+    }
+
+    func testSplitProductsEqualTheUnsplitProductForEveryTransposeAndSide() {
+        var rng = Rng(seed: 5)
+        // Tall (split by rows) and wide (split by columns), odd sizes, above the split threshold.
+        for (m, n, k) in [(1000, 72, 40), (72, 1000, 40)] {
+            let a = FloatBuffer((0..<(m * k)).map { _ in rng.uniform(-1, 1) })
+            let b = FloatBuffer((0..<(k * n)).map { _ in rng.uniform(-1, 1) })
+            XCTAssertGreaterThanOrEqual(m * n * k, Blas.splitMACs)
+            for transA in [false, true] { for transB in [false, true] {
+                let one = product(threads: 1, transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b)
+                let two = product(threads: 2, transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b)
+                let worst = zip(one, two).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) transA \(transA) transB \(transB)")
+                // spot-check against the definition
+                let i = m / 3, j = n / 2
+                var s: Float = 0
+                for p in 0..<k { s += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]) }
+                XCTAssertEqual(two[i * n + j], 0.5 * s + 2, accuracy: 1e-4)
+            } }
+        }
+    }
+
+    func testAttentionIsIdenticalAtOneAndTwoThreads() {
+        var rng = Rng(seed: 7)
+        let shape = AttentionShape(batch: 3, length: 17, heads: 2, width: 8)
+        let T = 3 * 17, h = 8
+        let qkv = FloatBuffer((0..<(T * 3 * h)).map { _ in rng.uniform(-1, 1) })
+        let dout = FloatBuffer((0..<(T * h)).map { _ in rng.uniform(-1, 1) })
+        let mask = FloatBuffer((0..<T).map { $0 % 17 < 14 ? 1 : 0 })
+        func run(_ threads: Int) -> ([Float], [Float]) {
+            Blas.setThreads(threads)
+            let out = FloatBuffer(count: T * h), probs = FloatBuffer(count: 3 * 2 * 17 * 17)
+            let dqkv = FloatBuffer(count: T * 3 * h), scratch = FloatBuffer(count: Attention.scratchCount(queries: 17, keys: 17))
+            Attention.forward(out: out.pointer, probs: probs.pointer, qkv: qkv.pointer, keyMask: mask.pointer,
+                              causal: false, shape: shape)
+            Attention.backward(dqkv: dqkv.pointer, dout: dout.pointer, qkv: qkv.pointer, probs: probs.pointer,
+                               scratch: scratch.pointer, shape: shape)
+            for r in 0..<(3 * 2 * 17) {
+                XCTAssertEqual((0..<17).map { probs[r * 17 + $0] }.reduce(0, +), 1, accuracy: 1e-5)
+                XCTAssertEqual(probs[r * 17 + 15], 0, "a padded key gets exactly 0")
+            }
+            return (out.array, dqkv.array)
+        }
+        let one = run(1), two = run(2)
+        XCTAssertEqual(one.0, two.0)
+        XCTAssertEqual(one.1, two.1)
+    }
+
+    func testLayerNormBackwardAgreesAcrossThreadCounts() {
+        var rng = Rng(seed: 9)
+        let rows = 300, dim = 256   // rows·dim above the parallel grain
+        let x = FloatBuffer((0..<(rows * dim)).map { _ in rng.uniform(-2, 2) })
+        let dy = FloatBuffer((0..<(rows * dim)).map { _ in rng.uniform(-1, 1) })
+        let w = FloatBuffer((0..<dim).map { _ in rng.uniform(0.5, 1.5) }), bias = FloatBuffer(count: dim)
+        func run(_ threads: Int) -> [Float] {
+            Blas.setThreads(threads)
+            let out = FloatBuffer(count: rows * dim), mean = FloatBuffer(count: rows), rstd = FloatBuffer(count: rows)
+            LayerNorm.forward(out: out.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer, weight: w.pointer,
+                              bias: bias.pointer, rows: rows, dim: dim, eps: 1e-12)
+            let dx = FloatBuffer(count: rows * dim), dw = FloatBuffer(count: dim), db = FloatBuffer(count: dim)
+            LayerNorm.backward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: dy.pointer, inp: x.pointer,
+                               weight: w.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: rows, dim: dim)
+            return out.array + dx.array + dw.array + db.array
+        }
+        let one = run(1), two = run(2)
+        XCTAssertEqual(Array(one.prefix(2 * rows * dim)), Array(two.prefix(2 * rows * dim)), "rows are independent")
+        for (a, b) in zip(one.suffix(2 * dim), two.suffix(2 * dim)) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+        // dbias is the column sum of dy
+        let db = Array(two.suffix(dim))
+        XCTAssertEqual(db[5], (0..<rows).map { dy[$0 * dim + 5] }.reduce(0, +), accuracy: 1e-3)
+    }
+}
