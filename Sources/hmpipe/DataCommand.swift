@@ -48,7 +48,7 @@ struct DataCheckCommand: ParsableCommand {
             let exists = FileManager.default.fileExists(atPath: f.path, isDirectory: &isDirectory)
             let head = "  \(f.task)  \(f.input)  \(f.path)"
             guard exists, !isDirectory.boolValue else {
-                print("\(head)\n      MISSING\(isDirectory.boolValue ? " (a directory, not a file)" : "") — put the file there (README: Using the paper's own datasets)")
+                print("\(head)\n      MISSING\(isDirectory.boolValue ? " (a directory, not a file)" : "") — put the file there (docs/data.md: Using the paper's own datasets)")
                 ok = false; blocked.insert(f.task); continue
             }
             let size = ((try? FileManager.default.attributesOfItem(atPath: f.path)[.size]) as? NSNumber)?.int64Value ?? 0

@@ -150,7 +150,7 @@ struct ReportCommand: ParsableCommand {
         }
         let text = "# Results\n\nWritten by `hmpipe report --out` from the workspace state (`make run` regenerates Table 3), or from an "
             + "earlier folder's per-seed values with `--from-results`. Verdicts: paired t-tests over seeds, Holm-corrected per table "
-            + "(README: How to read a verdict).\n\n" +
+            + "(docs/reports.md: How to read a verdict).\n\n" +
             lines.joined(separator: "\n") + "\n"
         try text.write(to: dir.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
     }

@@ -11,7 +11,7 @@ struct RunCommand: ParsableCommand {
         Resumes by default: stages already done are skipped, stages left running by a dead process are re-run.
         With --executor slurm each stage becomes one sbatch job once its inputs are done (with --slurm-array, stages
         ready together share one job array); a later run (or status) follows jobs still in flight instead of
-        submitting them again (README: Running on Slurm).
+        submitting them again (docs/runner.md: Running on Slurm).
         Exit status: 0 all done (or, with --detach, nothing failed), 1 a stage failed, 2 invalid spec, 130 interrupted.
         """)
 

@@ -38,7 +38,7 @@ public enum SpecSchemas {
     "targets": {"type": "array", "items": {"type": "string"}, "description": "Template stages to build (with their inputs); default: all."},
     "report": {
       "type": "object",
-      "description": "How `hmpipe report` lays out this spec as the paper's table (see README: Reports).",
+      "description": "How `hmpipe report` lays out this spec as the paper's table (see docs/reports.md).",
       "properties": {
         "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."}
       }

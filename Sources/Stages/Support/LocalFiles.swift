@@ -17,7 +17,7 @@ struct LocalFile: Decodable, Sendable {
             guard !f.path.isEmpty else { problems.append("\(parameter).\(name).path: give the file's path"); continue }
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: f.path, isDirectory: &isDirectory) {
-                problems.append("\(parameter).\(name): \(f.path) not found (README: Using the paper's own datasets)")
+                problems.append("\(parameter).\(name): \(f.path) not found (docs/data.md: Using the paper's own datasets)")
             } else if isDirectory.boolValue {
                 problems.append("\(parameter).\(name): \(f.path) is a directory, not a file")
             }
@@ -34,7 +34,7 @@ struct LocalFile: Decodable, Sendable {
     static func requireProvided(for task: TaskDefinition, files: [String: LocalFile]?) throws {
         let missing = task.requiredInputs.filter { $0.hasSuffix("_file") && files?[$0] == nil }
         guard !missing.isEmpty else { return }
-        throw StageParameterError(path: "files", "task \(task.name) reads your own files: give \(missing.joined(separator: " and ")) (path and sha256; in the paper profiles, an entry for \(task.name) in task_files — README: Using the paper's own datasets)")
+        throw StageParameterError(path: "files", "task \(task.name) reads your own files: give \(missing.joined(separator: " and ")) (path and sha256; in the paper profiles, an entry for \(task.name) in task_files — docs/data.md: Using the paper's own datasets)")
     }
 
     /// Input name → the verified file, in place.
