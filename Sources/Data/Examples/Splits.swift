@@ -86,7 +86,7 @@ public struct Splits: Sendable, Hashable, Codable {
 }
 
 /// Disjoint sets of names; the smaller name is the root, so the result does not depend on union order.
-struct UnionFind {
+fileprivate struct UnionFind {
     private var parent: [String: String] = [:]
 
     mutating func find(_ x: String) -> String {
