@@ -30,16 +30,12 @@ final class ReportPicturesTests: XCTestCase {
         XCTAssertTrue(svg.contains(">MoE</text>") && svg.contains(">HyperMoE</text>"))
     }
 
-    func testNiceTicks() {
-        let y = NiceScale(lo: 0, hi: 27.4, count: 4)
-        XCTAssertEqual(y.ticks, [0, 10, 20, 30])
-        XCTAssertEqual(y.ticks.map(y.format), ["0", "10", "20", "30"])
-        let loss = NiceScale(lo: 2.63, hi: 4.97, count: 4)
-        XCTAssertEqual(loss.ticks.map(loss.format), ["2", "3", "4", "5"])
-        let fine = NiceScale(lo: 4.79, hi: 4.96, count: 4)
-        XCTAssertEqual(fine.ticks.map(fine.format), ["4.75", "4.80", "4.85", "4.90", "4.95", "5.00"])
-        let steps = NiceScale(lo: 1, hi: 2, count: 4, minimumStep: 1)
-        XCTAssertEqual(steps.ticks.map(steps.format), ["1", "2"])
+    /// Curves' step axis: whole steps only, however short the run.
+    func testStepTicksAreWholeSteps() {
+        XCTAssertEqual(ReportChart.niceTicks(lo: 1, hi: 2, target: 4, minimumStep: 1), [1, 2])
+        XCTAssertEqual(ReportChart.niceTicks(lo: 10, hi: 100, target: 4, minimumStep: 1), [0, 25, 50, 75, 100])
+        let fine = ReportChart.niceTicks(lo: 4.79, hi: 4.96, target: 4)
+        XCTAssertEqual(fine.map { ReportChart.tickLabel($0, fine) }, ["4.75", "4.80", "4.85", "4.90", "4.95", "5.00"])
     }
 
     func testRoutingMetricsAndHeatmaps() throws {

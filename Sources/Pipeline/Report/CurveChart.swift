@@ -53,30 +53,31 @@ public enum CurveChart {
         let height = top + Double(lines) * (ph + 46) + legendH + 10
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        for (i, line) in SVGText.wrap(title, width: Int(width / 7.5)).prefix(2).enumerated() {
-            s += "<text x=\"\(width / 2)\" y=\"\(18 + 16 * Double(i))\" text-anchor=\"middle\" font-size=\"13\">\(SVGText.escape(line))</text>\n"
+        for (i, line) in ReportChart.wrap(title, maxChars: Int(width / 7.5)).prefix(2).enumerated() {
+            s += "<text x=\"\(width / 2)\" y=\"\(18 + 16 * Double(i))\" text-anchor=\"middle\" font-size=\"13\">\(ReportChart.esc(line))</text>\n"
         }
-        s += "<text x=\"\(width / 2)\" y=\"\(top - 10)\" text-anchor=\"middle\" fill=\"#555\">\(SVGText.escape(metric)) by step: seeds faint, mean solid, band = min–max over seeds</text>\n"
+        s += "<text x=\"\(width / 2)\" y=\"\(top - 10)\" text-anchor=\"middle\" fill=\"#555\">\(ReportChart.esc(metric)) by step: seeds faint, mean solid, band = min–max over seeds</text>\n"
         for (c, column) in columns.enumerated() {
             let series = panels[column] ?? []
             let x0 = left + Double(c % perLine) * (pw + gap), y0 = top + Double(c / perLine) * (ph + 46) + 10
             let steps = series.flatMap { $0.points.map(\.step) }, values = series.flatMap { $0.points.map(\.value) }
             guard let minStep = steps.min(), let maxStep = steps.max(), let lo = values.min(), let hi = values.max() else { continue }
-            let xTicks = NiceScale(lo: Double(minStep), hi: Double(maxStep), count: 4, minimumStep: 1)   // whole steps
-            let yTicks = NiceScale(lo: lo, hi: hi, count: 4)
-            func px(_ step: Double) -> Double { x0 + pw * (step - xTicks.lo) / max(xTicks.hi - xTicks.lo, 1e-12) }
-            func py(_ v: Double) -> Double { y0 + ph * (1 - (v - yTicks.lo) / max(yTicks.hi - yTicks.lo, 1e-12)) }
+            let xTicks = ReportChart.niceTicks(lo: Double(minStep), hi: Double(maxStep), target: 4, minimumStep: 1)   // whole steps
+            let yTicks = ReportChart.niceTicks(lo: lo, hi: hi, target: 4)
+            let (xLo, xHi, yLo, yHi) = (xTicks.first!, xTicks.last!, yTicks.first!, yTicks.last!)
+            func px(_ step: Double) -> Double { x0 + pw * (step - xLo) / max(xHi - xLo, 1e-12) }
+            func py(_ v: Double) -> Double { y0 + ph * (1 - (v - yLo) / max(yHi - yLo, 1e-12)) }
             s += "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"#bbb\"/>\n"
-            for v in yTicks.ticks {
+            for v in yTicks {
                 s += "<line x1=\"\(x0)\" x2=\"\(x0 + pw)\" y1=\"\(py(v))\" y2=\"\(py(v))\" stroke=\"#eee\"/>"
-                s += "<text x=\"\(x0 - 4)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(yTicks.format(v))</text>\n"
+                s += "<text x=\"\(x0 - 4)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(ReportChart.tickLabel(v, yTicks))</text>\n"
             }
-            for v in xTicks.ticks {
-                s += "<text x=\"\(px(v))\" y=\"\(y0 + ph + 14)\" text-anchor=\"middle\">\(xTicks.format(v))</text>\n"
+            for v in xTicks {
+                s += "<text x=\"\(px(v))\" y=\"\(y0 + ph + 14)\" text-anchor=\"middle\">\(ReportChart.tickLabel(v, xTicks))</text>\n"
             }
             s += "<text x=\"\(x0 + pw / 2)\" y=\"\(y0 + ph + 28)\" text-anchor=\"middle\" fill=\"#555\">step</text>\n"
             if !column.isEmpty {
-                s += "<text x=\"\(x0 + pw / 2)\" y=\"\(y0 - 4)\" text-anchor=\"middle\" font-weight=\"bold\">\(SVGText.escape(column))</text>\n"
+                s += "<text x=\"\(x0 + pw / 2)\" y=\"\(y0 - 4)\" text-anchor=\"middle\" font-weight=\"bold\">\(ReportChart.esc(column))</text>\n"
             }
             for (r, row) in rows.enumerated() {
                 let mine = series.filter { $0.row == row }
@@ -102,45 +103,10 @@ public enum CurveChart {
         for (r, row) in rows.enumerated() {
             let x = left + Double(r % perLegendLine) * 200, y = ly + 22 * Double(r / perLegendLine)
             s += "<rect x=\"\(x)\" y=\"\(y)\" width=\"14\" height=\"4\" fill=\"\(palette[r % palette.count])\"/>"
-            s += "<text x=\"\(x + 20)\" y=\"\(y + 6)\">\(SVGText.escape(String(rowLabel(row).prefix(30))))</text>\n"
+            s += "<text x=\"\(x + 20)\" y=\"\(y + 6)\">\(ReportChart.esc(String(rowLabel(row).prefix(30))))</text>\n"
         }
         return s + "</svg>\n"
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
-}
-
-/// Axis ticks at 1, 2 or 5 × 10^k, covering [lo, hi]: 0, 250, 500 rather than 6.8, 13.7, 20.5.
-public struct NiceScale: Sendable {
-    public let lo: Double, hi: Double, stepSize: Double
-    public init(lo: Double, hi: Double, count: Int, minimumStep: Double = 0) {
-        let span = max(hi - lo, abs(hi) * 1e-6, 1e-9)
-        let raw = max(span / Double(max(count, 1)), minimumStep)
-        let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        self.stepSize = step
-        self.lo = floor(lo / step) * step
-        self.hi = max(ceil(hi / step) * step, self.lo + step)
-    }
-    public var ticks: [Double] { stride(from: lo, through: hi + stepSize * 1e-9, by: stepSize).map { $0 } }
-    public func format(_ v: Double) -> String {
-        let decimals = max(0, -Int(floor(log10(stepSize))))
-        return String(format: "%.\(decimals)f", v)
-    }
-}
-
-/// Text in SVG: XML escaping and word wrapping (SVG does not wrap by itself).
-enum SVGText {
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-    static func wrap(_ s: String, width: Int) -> [String] {
-        var lines: [String] = [], line = ""
-        for word in s.split(separator: " ") {
-            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
-    }
 }

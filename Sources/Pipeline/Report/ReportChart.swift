@@ -75,11 +75,12 @@ public enum ReportChart {
         return (lo, hi)
     }
 
-    /// Round tick values (1, 2, 2.5 or 5 × 10^k apart, about five of them) covering [lo, hi].
-    public static func niceTicks(lo: Double, hi: Double, target: Int = 5) -> [Double] {
+    /// Round tick values (1, 2, 2.5 or 5 × 10^k apart, about `target` of them, never closer than `minimumStep`:
+    /// 1 for training steps) covering [lo, hi].
+    public static func niceTicks(lo: Double, hi: Double, target: Int = 5, minimumStep: Double = 0) -> [Double] {
         var lo = lo, hi = hi
         if hi - lo < 1e-9 { lo -= max(abs(lo) * 0.05, 0.5); hi += max(abs(hi) * 0.05, 0.5) }
-        let raw = (hi - lo) / Double(target)
+        let raw = max((hi - lo) / Double(target), minimumStep)
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
         let first = floor(lo / step) * step, last = ceil(hi / step) * step

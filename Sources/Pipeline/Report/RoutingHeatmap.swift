@@ -56,7 +56,7 @@ public enum RoutingHeatmap {
             let x0 = left + Double(i % perLine) * (panelW + gap + 70)
             if i > 0 && i % perLine == 0 { y += lineHeight; lineHeight = 0 }
             let peak = max(map.load.flatMap { $0 }.max() ?? 1, 1e-9)
-            s += "<text x=\"\(x0)\" y=\"\(y - 22)\" font-weight=\"bold\">\(SVGText.escape(String(rowLabel(map.row).prefix(Int((panelW + 60) / 6.5)))))</text>\n"
+            s += "<text x=\"\(x0)\" y=\"\(y - 22)\" font-weight=\"bold\">\(ReportChart.esc(String(rowLabel(map.row).prefix(Int((panelW + 60) / 6.5)))))</text>\n"
             s += "<text x=\"\(x0)\" y=\"\(y - 8)\" fill=\"#555\">\(experts) experts, \(map.cells) run(s); darkest = \(String(format: "%.0f", 100 * peak)) % of tokens</text>\n"
             for (l, row) in map.load.enumerated() {
                 for (e, v) in row.enumerated() {
@@ -77,8 +77,8 @@ public enum RoutingHeatmap {
         let height = y + lineHeight + 10
         var head = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         head += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        for (i, line) in SVGText.wrap(title, width: Int(width / 7.5)).prefix(2).enumerated() {
-            head += "<text x=\"\(width / 2)\" y=\"\(18 + 16 * Double(i))\" text-anchor=\"middle\" font-size=\"13\">\(SVGText.escape(line))</text>\n"
+        for (i, line) in ReportChart.wrap(title, maxChars: Int(width / 7.5)).prefix(2).enumerated() {
+            head += "<text x=\"\(width / 2)\" y=\"\(18 + 16 * Double(i))\" text-anchor=\"middle\" font-size=\"13\">\(ReportChart.esc(line))</text>\n"
         }
         return head + s + "</svg>\n"
     }
