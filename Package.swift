@@ -48,16 +48,19 @@ let package = Package(
                 swiftSettings: v5),
         // Layer 3: spec → graph → store/state → scheduler → executors.
         .target(name: "Pipeline", dependencies: [
-            // Stages only for Report/ (task data lines); the runner itself imports StageInterface alone.
-            "StageInterface", "Stages", "Formats", "CSQLite",
+            // The stage interface alone: the runner compiles without the engine (Model, Kernels, Data, Stages).
+            "StageInterface", "Formats", "CSQLite",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: v5),
-        // Layer 4: the command line.
+        // Layer 4: the paper's reports (tables, claims and their statistics, figures, index.html): reads the state
+        // through Pipeline and the task catalogue (data descriptions, per-example scores) through Stages.
+        .target(name: "Report", dependencies: ["Pipeline", "Stages", "StageInterface", "Formats"], swiftSettings: v5),
+        // Layer 5: the command line.
         .executableTarget(name: "hmpipe", dependencies: [
-            "Pipeline", "Stages", "Model", "Data", "Kernels",
+            "Pipeline", "Report", "Stages", "Model", "Data", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
 
@@ -67,6 +70,6 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["Data", "Formats"],
                     resources: [.copy("Golden")], swiftSettings: v5),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Stages", "StageInterface", "Formats"], swiftSettings: v5),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "Stages", "StageInterface", "Formats"], swiftSettings: v5),
     ]
 )

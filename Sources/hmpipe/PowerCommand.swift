@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Report
 
 /// `hmpipe power SPEC`: how many seeds each claim needs, and what they cost, from the runs recorded so far.
 struct PowerCommand: ParsableCommand {

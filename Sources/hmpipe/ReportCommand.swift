@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Report
 import Stages
 
 /// `hmpipe report`: the paper's tables with our numbers beside theirs.

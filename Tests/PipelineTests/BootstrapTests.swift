@@ -3,6 +3,7 @@ import Formats
 import Pipeline
 import Stages
 import XCTest
+import Report
 
 /// The two-level bootstrap (seeds, then test examples) on a fixed seed, and reading evaluate stages'
 /// per-example output back into recomputable metrics.

@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import XCTest
+import Report
 
 /// `hmpipe report` on a hand-built SQLite state: Figure 3's real spec planned into a fresh workspace, its test
 /// stages committed with chosen EM values (one seed failed), then the CLI renders it. Nothing trains; what is

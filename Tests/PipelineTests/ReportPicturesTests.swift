@@ -3,6 +3,7 @@ import Formats
 import Pipeline
 import Stages
 import XCTest
+import Report
 
 /// Training curves, routing heatmaps and the browsable `index.html` that `hmpipe report --out` writes.
 final class ReportPicturesTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import XCTest
+import Report
 
 /// `hmpipe report` on hand-built cell results: aggregation, bolding, missing cells, claim verdicts, paper rows.
 final class ReportTests: XCTestCase {

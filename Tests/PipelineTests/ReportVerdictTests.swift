@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import XCTest
+import Report
 
 /// The report read as a reviewer would: paired claim statistics and their signs, non-inferiority, claims shared
 /// between tables tested once, per-column captions, n = 1 cells, averages over complete seeds, `hmpipe power`'s

@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import XCTest
+import Report
 
 /// The report's statistics against scipy (scripts/make_stats_golden.py → Golden/stats.json): t CDF and quantile,
 /// paired t-test p and 95 % interval (also against a non-inferiority margin), Holm, exact paired-t power, the

@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// `index.html` for a folder of reports: one static page (no network, no scripts, no external fonts) with a

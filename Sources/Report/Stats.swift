@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// The statistics the report's verdicts rest on: Student's t distribution (from the regularised incomplete

@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// A figure of a `ReportTable` as standalone SVG (Figures 3 and 4): one group per column (expert count,

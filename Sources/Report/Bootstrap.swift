@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// The two-level bootstrap of a claim's mean difference: each replicate draws the seeds with replacement, then

@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// Tests a spec's claims on a built table. Every kind reduces to one difference per seed in the claim's

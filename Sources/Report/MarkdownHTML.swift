@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 
 /// The Markdown `hmpipe report` writes, as HTML: headings, paragraphs, bullet lists, pipe tables, `code`,

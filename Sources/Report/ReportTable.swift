@@ -1,3 +1,4 @@
+import Pipeline
 /// One experiment's results in the paper's layout, ready to render as Markdown, CSV or JSON.
 public struct ReportTable: Codable, Sendable {
     /// One row × column: a value per seed (per combination of the axes that are neither rows nor columns).
