@@ -27,9 +27,7 @@ struct MetricsCommand: ParsableCommand {
             throw ValidationError("--format must be csv or jsonl, not '\(format)'")
         }
         let (loaded, profile) = try overrides.load(spec, profile: self.profile)
-        guard loaded.profiles[profile] != nil || profile == "default" else {
-            throw ValidationError("\(spec): no profile '\(profile)' (have: \(loaded.profiles.keys.sorted().joined(separator: ", ")))")
-        }
+        _ = try reportingSpecErrors { try loaded.profile(named: profile) }
         let ws = Workspace(workspace.url)
         guard FileManager.default.fileExists(atPath: ws.database.path) else {
             throw ValidationError("no state database at \(ws.database.path): run the spec in this workspace first (or pass --workspace)")

@@ -19,10 +19,7 @@ public struct StageGraph: Sendable {
     public static func build(_ spec: ExperimentSpec, profile: String = "default", registry: StageRegistry,
                              hashFile: (URL) throws -> String = { try Hashing.sha256Hex(fileAt: $0) }) throws -> StageGraph {
         let specFile = spec.file.path
-        guard let chosen = spec.profiles[profile] else {
-            throw SpecErrors([SpecError(file: specFile, path: "$.profiles", "no profile '\(profile)' (have: \(spec.profiles.keys.sorted().joined(separator: ", ")))",
-                                        suggestion: Suggest.nearest(profile, in: Array(spec.profiles.keys)))])
-        }
+        let chosen = try spec.profile(named: profile)
         let templates = spec.stageTemplates
         let decls = spec.parameterDecls
         // 1. Checks on the templates themselves.
@@ -42,11 +39,8 @@ public struct StageGraph: Sendable {
         let templateOrder = topologicalOrder(Array(selected), dependencies: { edges[$0] ?? [] }, name: { $0 })
 
         // 3. Expand the grid.
-        var base: [String: JSONValue] = [:]
-        for (name, decl) in decls { if let d = decl.defaultValue { base[name] = d } }
-        base.merge(spec.parameters) { _, new in new }
-        base.merge(chosen.parameters) { _, new in new }
-        let axes = spec.axes.merging(chosen.axes) { _, new in new }
+        let base = spec.values(under: chosen)
+        let axes = spec.axes(under: chosen)
         let axisNames = Set(axes.keys)
         var directAxes: [String: Set<String>] = [:]
         for name in templateOrder {

@@ -26,6 +26,27 @@ public struct ExperimentSpec: Sendable {
         pipelines.reduce(into: [:]) { all, p in all.merge(p.parameters) { a, _ in a } }
     }
 
+    /// The profile named `name`, or a spec error listing the profiles there are (with the nearest name).
+    public func profile(named name: String) throws -> Profile {
+        guard let chosen = profiles[name] else {
+            throw SpecErrors([SpecError(file: file.path, path: "$.profiles", "no profile '\(name)' (have: \(profiles.keys.sorted().joined(separator: ", ")))",
+                                        suggestion: Suggest.nearest(name, in: Array(profiles.keys)))])
+        }
+        return chosen
+    }
+
+    /// Parameter values under `profile`: template defaults, then the spec's values, then the profile's.
+    public func values(under profile: Profile) -> [String: JSONValue] {
+        var values: [String: JSONValue] = [:]
+        for (name, decl) in parameterDecls { if let d = decl.defaultValue { values[name] = d } }
+        values.merge(parameters) { _, new in new }
+        values.merge(profile.parameters) { _, new in new }
+        return values
+    }
+
+    /// Grid axes under `profile` (its axes replace the spec's).
+    public func axes(under profile: Profile) -> [String: [JSONValue]] { axes.merging(profile.axes) { _, new in new } }
+
     /// All stage templates of all referenced pipelines.
     public var stageTemplates: [String: StageTemplate] {
         pipelines.reduce(into: [:]) { all, p in all.merge(p.stages) { a, _ in a } }

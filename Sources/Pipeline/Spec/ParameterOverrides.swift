@@ -53,10 +53,7 @@ extension ExperimentSpec {
     /// nearest name.
     public func overriding(_ overrides: [ParameterOverride], profile: String) throws -> (spec: ExperimentSpec, profile: String) {
         guard !overrides.isEmpty else { return (self, profile) }
-        guard var chosen = profiles[profile] else {
-            throw SpecErrors([SpecError(file: file.path, path: "$.profiles", "no profile '\(profile)' (have: \(profiles.keys.sorted().joined(separator: ", ")))",
-                                        suggestion: Suggest.nearest(profile, in: Array(profiles.keys)))])
-        }
+        var chosen = try self.profile(named: profile)
         let decls = parameterDecls
         let axisNames = Set(axes.keys)
         var errors: [SpecError] = []

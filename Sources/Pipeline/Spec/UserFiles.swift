@@ -21,15 +21,9 @@ extension ExperimentSpec {
     /// Files of `prepare` stages under `profile` (already including any `--set` overrides), in task, input order;
     /// each (task, input, path) once.
     public func userFiles(profile: String) throws -> [UserFile] {
-        guard let chosen = profiles[profile] else {
-            throw SpecErrors([SpecError(file: file.path, path: "$.profiles", "no profile '\(profile)' (have: \(profiles.keys.sorted().joined(separator: ", ")))",
-                                        suggestion: Suggest.nearest(profile, in: Array(profiles.keys)))])
-        }
-        var base: [String: JSONValue] = [:]
-        for (name, decl) in parameterDecls { if let d = decl.defaultValue { base[name] = d } }
-        base.merge(parameters) { _, new in new }
-        base.merge(chosen.parameters) { _, new in new }
-        let axes = self.axes.merging(chosen.axes) { _, new in new }
+        let chosen = try self.profile(named: profile)
+        let base = values(under: chosen)
+        let axes = self.axes(under: chosen)
         var seen = Set<String>()
         var out: [UserFile] = []
         for template in stageTemplates.values.sorted(by: { $0.name < $1.name }) where template.kind == "prepare" {
