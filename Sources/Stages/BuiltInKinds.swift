@@ -9,6 +9,7 @@ extension StageRegistry {
             FetchKind(),
             PrepareKind(),
             TrainKind(),
+            PretrainMLMKind(),
             EvaluateKind(),
             TrainSeq2SeqKind(),
             EvaluateSeq2SeqKind(),

@@ -16,6 +16,8 @@ final class GradientCheckTests: XCTestCase {
     func testDenseClassification() { check(Tiny.config(.dense)) }
     func testDenseRegressionPreNorm() { check(Tiny.config(.dense, head: .regression, preNorm: true)) }
     func testDenseCausalLM() { check(Tiny.config(.dense, head: .causalLM, preNorm: true, causal: true)) }
+    func testDenseMaskedLM() { check(Tiny.config(.dense, head: .maskedLM)) }
+    func testMoEMaskedLMEveryOtherLayer() { check(Tiny.config(.moe, head: .maskedLM, every: 2)) }
     func testMoESpan() { check(Tiny.config(.moe, head: .span)) }
     func testMoE() { check(Tiny.config(.moe)) }
     func testMoEEveryOtherLayer() { check(Tiny.config(.moe, every: 2)) }

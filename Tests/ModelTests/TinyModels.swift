@@ -47,6 +47,8 @@ enum Tiny {
                 y.append(next)
             } }
             labels = .nextTokens(y)
+        case .maskedLM:   // every third real position is a selected (masked) one
+            labels = .maskedTokens(ids.indices.map { t in mask[t] != 0 && t % 3 == 1 ? ids[t] : -1 })
         }
         return ModelBatch(batch: B, length: L, ids: ids, types: types, mask: mask, labels: labels)
     }

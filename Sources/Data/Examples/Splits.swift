@@ -22,14 +22,28 @@ public struct Splits: Sendable, Hashable, Codable {
     /// the fractions are of the *documents*, and an example whose documents land in different splits is
     /// dropped (counted in `droppedAcrossSplits`). Both orders start from sorted names, so the result does not
     /// depend on the order the reader produced the examples in.
+    ///
+    /// `sharedDocumentOrder` deals the groups in an order fixed by the seed and the *content* of their first
+    /// document (not by their names), so every task built from one corpus sees its documents in the same
+    /// order: each task's test set is a prefix of it, the test sets of tasks over the same prose are nested,
+    /// and their union — what the MoE backbone's pre-training must leave out — is no larger than the
+    /// largest of them (the prose tasks; with independent shuffles five tasks held out 73 % of the prose).
     public static func split(_ examples: [Example], seed: UInt64,
-                             validation: Double = 0.1, test: Double = 0.1) -> Splits {
+                             validation: Double = 0.1, test: Double = 0.1, sharedDocumentOrder: Bool = false) -> Splits {
         examples.contains { $0.sources.count > 1 }
             ? byDocument(examples, seed: seed, validation: validation, test: test)
-            : byGroup(examples, seed: seed, validation: validation, test: test)
+            : byGroup(examples, seed: seed, validation: validation, test: test, sharedDocumentOrder: sharedDocumentOrder)
     }
 
-    static func byGroup(_ examples: [Example], seed: UInt64, validation: Double, test: Double) -> Splits {
+    /// A document's place in the shared order of `seed`: its fingerprint (a SHA-256, already uniform) mixed
+    /// with the seed.
+    public static func documentRank(_ fingerprint: String, seed: UInt64) -> UInt64 {
+        let prefix = UInt64(fingerprint.prefix(16), radix: 16) ?? 0
+        return SeededRandom.mix(prefix ^ SeededRandom.mix(seed &+ 0x5971_7354))
+    }
+
+    static func byGroup(_ examples: [Example], seed: UInt64, validation: Double, test: Double,
+                        sharedDocumentOrder: Bool = false) -> Splits {
         var byGroup: [String: [Example]] = [:]
         var units = UnionFind()
         var ownerOf: [String: String] = [:]   // document fingerprint → first group seen with it
@@ -40,7 +54,16 @@ public struct Splits: Sendable, Hashable, Codable {
             }
         }
         var rng = SeededRandom(seed: seed, 0x5971_7354)
-        let groups = byGroup.keys.sorted().seededShuffled(&rng)
+        let groups: [String]
+        if sharedDocumentOrder {
+            var rank: [String: UInt64] = [:]
+            for e in examples {
+                for s in e.sources { rank[e.group] = min(rank[e.group] ?? .max, documentRank(s.fingerprint, seed: seed)) }
+            }
+            groups = byGroup.keys.sorted { (rank[$0]!, $0) < (rank[$1]!, $1) }
+        } else {
+            groups = byGroup.keys.sorted().seededShuffled(&rng)
+        }
         let total = Double(examples.count)
         let testTarget = Int((total * test).rounded())
         let validationTarget = Int((total * validation).rounded())

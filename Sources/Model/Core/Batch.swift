@@ -5,6 +5,7 @@ public struct ModelBatch: Sendable {
         case values([Float])                // [B]
         case spans(start: [Int32], end: [Int32])  // [B] token positions
         case nextTokens([Int32])            // [B·L], −1 = ignore
+        case maskedTokens([Int32])          // [B·L] original token at the MLM-selected positions, −1 elsewhere
     }
 
     public var batch: Int
@@ -33,7 +34,8 @@ public struct LossReport: Sendable, Equatable {
 }
 
 extension LossReport {
-    /// Adds the MoE layers' balance and z-losses, each weighted by its coefficient and averaged over layers.
+    /// Adds the MoE layers' balance and z-losses, each weighted by its coefficient and summed over layers
+    /// (`scale` 1, as the official code and spec §3.3).
     mutating func addAuxiliary(_ layers: [MoELayer], config: MoEConfig?, scale: Float) {
         guard let config else { return }
         for layer in layers {

@@ -54,6 +54,8 @@ public enum HeadKind: Codable, Sendable, Equatable {
     case regression
     case span
     case causalLM
+    /// BERT masked-LM pre-training (the MoE backbone stage): targets at the selected positions only.
+    case maskedLM
 }
 
 public struct ModelConfig: Codable, Sendable, Equatable {

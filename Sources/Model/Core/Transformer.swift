@@ -54,7 +54,8 @@ public final class Transformer {
         let task = head.forward(hidden: top, batch: batch, ctx: ctx, dh: backward ? stack.dTop.pointer : nil,
                                 vocab: config.vocabSize, params)
         let moes = moeLayers
-        let scale = moes.isEmpty ? 0 : 1 / Float(moes.count)
+        // Auxiliary losses are summed over MoE layers (official code, spec §3.3), not averaged.
+        let scale: Float = 1
         var report = LossReport(task: task, balance: 0, zLoss: 0)
         report.addAuxiliary(moes, config: config.moe, scale: scale)
         lastContext = ctx
@@ -72,8 +73,15 @@ public final class Transformer {
         case .regression: return Array(UnsafeBufferPointer(start: head.logits.pointer, count: ctx.batch))
         case .span: return Array(UnsafeBufferPointer(start: head.probs.pointer, count: 2 * ctx.tokens))
         case .causalLM: return Array(UnsafeBufferPointer(start: head.logits.pointer, count: ctx.tokens * config.vocabSize))
+        case .maskedLM: return []
         }
     }
+
+    /// Masked-LM positions scored and predicted right (top-1) in the last forward.
+    public var maskedLMCounts: (selected: Int, correct: Int) { (head.masked?.selected ?? 0, head.masked?.correct ?? 0) }
+
+    /// Per-MoE-layer balance and z-loss of the last forward, before coefficients (the report sums them).
+    public var layerAuxiliaryLosses: [(balance: Float, z: Float)] { moeLayers.map { ($0.balanceLoss, $0.zLoss) } }
 
     /// Per-MoE-layer fraction of tokens routed to each expert in the last forward.
     public var expertLoads: [[Float]] { moeLayers.map(\.expertLoad) }

@@ -3,7 +3,8 @@ import Kernels
 /// Task heads. Each computes its loss and ∂loss/∂hidden in one pass (llm.c's fused classifier):
 ///  - classification / regression: mean-pool real tokens (MiniLM's sentence pooling) → Linear;
 ///  - span: Linear(h→2) per token → start/end softmax over the sequence's real tokens;
-///  - causal LM: logits = hidden · word-embeddingᵀ (tied), next-token cross-entropy.
+///  - causal LM: logits = hidden · word-embeddingᵀ (tied), next-token cross-entropy;
+///  - masked LM: BERT's MLM head on the selected positions (`MaskedLMHead`).
 final class Head {
     let kind: HeadKind
     let width: Int
@@ -12,6 +13,7 @@ final class Head {
     let pooled, dpooled, logits, probs, dlogits: FloatBuffer
     /// Span head: [2][B][L] position logits, their gradient and probabilities.
     let positions, dpositions, positionProbs: FloatBuffer
+    let masked: MaskedLMHead?
     /// ε of label smoothing for the LM head (the seq2seq decoder); 0 elsewhere.
     var labelSmoothing: Float = 0
     var outputs: Int { Head.outputs(kind) }
@@ -22,7 +24,7 @@ final class Head {
         case .classification(let c): return c
         case .regression: return 1
         case .span: return 2
-        case .causalLM: return 0
+        case .causalLM, .maskedLM: return 0
         }
     }
 
@@ -39,12 +41,14 @@ final class Head {
         switch c.head {
         case .causalLM: logitCount = T * c.vocabSize
         case .span: logitCount = T * 2
+        case .maskedLM: logitCount = 0   // its own buffers, over the selected rows
         default: logitCount = maxBatch * max(outs, 1)
         }
         logits = FloatBuffer(count: logitCount); probs = FloatBuffer(count: logitCount); dlogits = FloatBuffer(count: logitCount)
         let spanRows = c.head == .span ? 2 * T : 0
         positions = FloatBuffer(count: spanRows); dpositions = FloatBuffer(count: spanRows)
         positionProbs = FloatBuffer(count: spanRows)
+        masked = c.head == .maskedLM ? MaskedLMHead(config: c, embedding: embedding, maxTokens: T, params: params) : nil
     }
 
     /// Returns the mean task loss; writes dh (overwritten) when `dh` is given.
@@ -120,6 +124,10 @@ final class Head {
             Linear.backward(dinp: dh, dweight: p.grad(weight!), dbias: p.grad(bias!), dout: dlogits.pointer, inp: hidden,
                             weight: p.value(weight!), rows: T, inDim: h, outDim: 2)
             return loss
+
+        case .maskedLM:
+            guard case .maskedTokens(let y) = batch.labels else { preconditionFailure("MLM head needs masked-token targets") }
+            return masked!.forward(hidden: hidden, labels: y, ctx: ctx, dh: dh, p)
 
         case .causalLM:
             guard case .nextTokens(let y) = batch.labels else { preconditionFailure("LM head needs next tokens") }

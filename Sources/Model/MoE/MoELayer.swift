@@ -82,7 +82,7 @@ final class MoELayer {
         }
     }
 
-    /// Accumulates into dx. `auxScale` = 1 / (number of MoE layers): the aux losses are averaged over layers.
+    /// Accumulates into dx. `auxScale` scales the aux losses (1: summed over layers, as the official code).
     func backward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, x: UnsafePointer<Float>,
                   ctx: StepContext, auxScale: Float, _ p: ParameterSet) {
         dgate.pointer.update(repeating: 0, count: ctx.tokens * config.topK)

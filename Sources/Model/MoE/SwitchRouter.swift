@@ -10,7 +10,7 @@ final class SwitchRouter: Router {
     let jittered: FloatBuffer, noise: FloatBuffer, logits: FloatBuffer, probs: FloatBuffer, lse: FloatBuffer
     let dlogits: FloatBuffer, dxr: FloatBuffer
     var usedJitter = false
-    /// Per-layer losses of the last forward (unscaled by the layer average).
+    /// Per-layer losses of the last forward, before coefficients.
     private(set) var balanceLoss: Float = 0
     private(set) var zLoss: Float = 0
     private var fractions: [Float] = []
@@ -69,8 +69,8 @@ final class SwitchRouter: Router {
         zLoss = zSum / n
     }
 
-    /// `dgate[t]` = ∂L/∂gate_t from the task path. Adds the aux-loss gradients (coefficients already include
-    /// the average over MoE layers) and accumulates into dx.
+    /// `dgate[t]` = ∂L/∂gate_t from the task path. Adds the aux-loss gradients (coefficients already scaled
+    /// by the caller) and accumulates into dx.
     func backward(dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dgate: UnsafePointer<Float>,
                   plan: RoutingPlan, ctx: StepContext, balanceCoef: Float, zCoef: Float, _ p: ParameterSet) {
         let T = ctx.tokens, h = width, N = experts

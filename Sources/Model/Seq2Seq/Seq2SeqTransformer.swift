@@ -84,7 +84,7 @@ public final class Seq2SeqTransformer {
         let task = head.forward(hidden: top, batch: lmBatch, ctx: ctx, dh: backward ? decoder.dTop.pointer : nil,
                                 vocab: config.model.vocabSize, params)
         let moes = moeLayers
-        let scale = moes.isEmpty ? 0 : 1 / Float(moes.count)
+        let scale: Float = 1   // auxiliary losses summed over both stacks' MoE layers (spec §3.3)
         var report = LossReport(task: task, balance: 0, zLoss: 0)
         report.addAuxiliary(moes, config: config.model.moe, scale: scale)
         guard backward else { return report }

@@ -132,7 +132,8 @@ public struct PrepareKind: TypedStageKind {
         let validation = validation ?? task.fractions.validation
         switch read {
         case .pool(let examples):
-            let splits = Splits.split(examples, seed: seed, validation: validation, test: test ?? task.fractions.test)
+            let splits = Splits.split(examples, seed: seed, validation: validation, test: test ?? task.fractions.test,
+                                      sharedDocumentOrder: task.sharedDocumentOrder)
             if splits.droppedAcrossSplits > 0 {
                 log("split by document: dropped \(splits.droppedAcrossSplits) of \(examples.count) examples whose documents fell into different splits")
             }

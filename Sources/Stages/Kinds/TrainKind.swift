@@ -6,12 +6,15 @@ import Model
 
 /// `train`: fine-tune (upcycled MiniLM) or train from scratch one model variant on a prepared task.
 /// Inputs: `train` (shard), `task` (task.json), and for `backbone: minilm` also `backbone_config`,
-/// `backbone_weights`; optional `init_from` (a dense model's weights, upcycled into the experts). Output: `model.safetensors.zst` (weights + config) and `train.json` (loss curve, speed).
+/// `backbone_weights`; optional `moe_backbone` (a `pretrain-mlm` backbone: its experts, router, attention and
+/// embeddings replace the upcycled copies — the Switch-base stand-in); optional `init_from` (a dense model's
+/// weights, upcycled into the experts). Output: `model.safetensors.zst` (weights + config) and `train.json` (loss curve, speed).
 /// A resume checkpoint (weights, Adam moments, step, RNG, data position) is written every `checkpoint_every`
 /// steps and on Ctrl-C into the stage's checkpoint folder; a re-run continues from it bit-identically.
 public struct TrainKind: TypedStageKind {
     public let name = "train"
-    public let version = "1"
+    /// Version 2: auxiliary losses summed over MoE layers (they were averaged).
+    public let version = "2"
     public init() {}
 
     /// The optimiser and loop part, shared with `train-seq2seq`.
@@ -65,6 +68,16 @@ public struct TrainKind: TypedStageKind {
         let (modelConfig, bert) = try m.build(task: task, backbone: backbone)
         let model = Transformer(config: modelConfig, maxBatch: p.batchSize, maxLength: task.maxLength, seed: p.seed)
         if let bert { try model.load(bert: bert) }
+        if let backbone = context.inputs["moe_backbone"] {
+            if modelConfig.moe == nil {
+                context.log("dense variant: the MoE backbone is not used (the dense MiniLM is the backbone)")
+            } else {
+                let copied = try model.load(moeBackbone: backbone)
+                let routerCopied = copied.contains { $0.hasSuffix(".moe.router") }
+                context.log("started from the pre-trained MoE backbone \(backbone.lastPathComponent): \(copied.count) tensors" +
+                            (routerCopied ? ", its Switch router included" : "; its Switch router is NOT used (router \(modelConfig.moe!.router.rawValue))"))
+            }
+        }
         if let dense = context.inputs["init_from"] {   // upcycle our own dense pre-training (paper's GPT-2 recipe)
             try model.upcycle(fromDenseWeights: dense)
             context.log("upcycled from the dense model \(dense.lastPathComponent)")

@@ -12,7 +12,7 @@ import Model
 /// Outputs `model.safetensors.zst` (weights + config) and `train.json`; resumable exactly as `train`.
 public struct TrainSeq2SeqKind: TypedStageKind {
     public let name = "train-seq2seq"
-    public let version = "1"
+    public let version = "2"
     public init() {}
 
     struct Params: Decodable, Sendable {

@@ -35,6 +35,14 @@ public enum TaskCatalogue {
 
     /// Wikipedia articles + ABC news articles as (id, text) documents: the real prose of the derived tasks.
     static func prose(_ inputs: [String: URL]) throws -> [(id: String, text: String)] {
+        let key = [inputs["wiki"]?.path ?? "", inputs["news"]?.path ?? ""].joined(separator: "\n")
+        if let docs = ProseCache.shared.get(key) { return docs }
+        let docs = try readProse(inputs)
+        ProseCache.shared.put(key, docs)
+        return docs
+    }
+
+    static func readProse(_ inputs: [String: URL]) throws -> [(id: String, text: String)] {
         var docs: [(id: String, text: String)] = []
         if let wiki = inputs["wiki"] {
             docs += try WikipediaDumpReader.read(wiki).map { (id: "wiki:\($0.title)", text: $0.text) }
@@ -79,13 +87,13 @@ public enum TaskCatalogue {
         tasks.append(TaskDefinition(
             name: "bigram-shift", paperTask: "cola", metrics: ["matthews", "accuracy"], head: .classification, classes: 2,
             dataDescription: "bigram-shift acceptability (derived: adjacent words swapped in half of real Wikipedia/news sentences)",
-            realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, seed in
+            realLabels: false, requiredInputs: [], splitVersion: 3, sharedDocumentOrder: true) { inputs, seed in
                 .pool(BigramShift.make(documents: try prose(inputs), seed: seed))
             })
         tasks.append(TaskDefinition(
             name: "cloze-qa", paperTask: "squad", metrics: ["em", "f1"], head: .span,
             dataDescription: "extractive cloze QA (derived: a name/number blanked in one sentence of a real Wikipedia/news passage, answered by its span in the rest)",
-            realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, seed in
+            realLabels: false, requiredInputs: [], splitVersion: 3, sharedDocumentOrder: true) { inputs, seed in
                 .pool(ClozeQA.make(documents: try prose(inputs), seed: seed))
             })
         for (name, lead, paper) in [("lead-summary", 1, "xsum"), ("lead3-summary", 3, "cnndm")] {
@@ -93,7 +101,7 @@ public enum TaskCatalogue {
             tasks.append(TaskDefinition(
                 name: name, paperTask: paper, metrics: ["rouge2", "rouge1", "rougeL"], head: .seq2seq,
                 dataDescription: "lead summaries (derived: \(summary) as the summary of a real Wikipedia article or ABC news story, the rest of it as the document — \(paper == "xsum" ? "XSum's own recipe" : "CNN/DM-length highlights")); not \(paper == "xsum" ? "XSum" : "CNN/DM")",
-                realLabels: false, requiredInputs: [], splitVersion: 2) { inputs, _ in
+                realLabels: false, requiredInputs: [], splitVersion: 3, sharedDocumentOrder: true) { inputs, _ in
                     .pool(LeadSummaries.make(documents: try prose(inputs), leadSentences: lead))
                 })
         }
@@ -116,7 +124,7 @@ public enum TaskCatalogue {
         tasks.append(TaskDefinition(
             name: "wiki-lm", paperTask: "wikitext2", metrics: ["perplexity"], head: .lm,
             dataDescription: "language modelling on the real Wikipedia sample (106 articles, split by article; ~1/5 of WikiText-2)",
-            realLabels: true, requiredInputs: ["wiki"]) { inputs, _ in
+            realLabels: true, requiredInputs: ["wiki"], splitVersion: 3, sharedDocumentOrder: true) { inputs, _ in
                 .pool(WikipediaDumpReader.lmExamples(try WikipediaDumpReader.read(try input(inputs, "wiki"))))
             })
         tasks.append(TaskDefinition(
@@ -140,4 +148,23 @@ public enum TaskCatalogue {
         }
         return Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0) })
     }()
+}
+
+/// The last prose read, by file paths: the MoE backbone's stage splits five prose tasks over the same files,
+/// and decompressing and parsing the Wikipedia dump once instead of six times saves most of its set-up.
+/// Pipeline artifacts are content-addressed and read-only, so a path names the same bytes for a run's life.
+final class ProseCache: @unchecked Sendable {
+    static let shared = ProseCache()
+    private let lock = NSLock()
+    private var entry: (key: String, docs: [(id: String, text: String)])?
+
+    func get(_ key: String) -> [(id: String, text: String)]? {
+        lock.lock(); defer { lock.unlock() }
+        return entry?.key == key ? entry?.docs : nil
+    }
+
+    func put(_ key: String, _ docs: [(id: String, text: String)]) {
+        lock.lock(); defer { lock.unlock() }
+        entry = (key, docs)
+    }
 }

@@ -26,6 +26,9 @@ public struct TaskDefinition: Sendable {
     /// Enters `prepare`'s cache key (`PrepareKind.version(parameters:)`): bumped for one task when its split
     /// changes, so cached results of the other tasks stay valid.
     public let splitVersion: Int
+    /// Split in the corpus-wide document order (`Splits.split(sharedDocumentOrder:)`): the prose tasks, whose
+    /// held-out documents the MoE backbone's pre-training must avoid.
+    public let sharedDocumentOrder: Bool
     /// Examples as read: one pool (prepare splits it by document) or the user's own train/test files
     /// (prepare carves validation out of train and keeps their dev set as the test set).
     public enum Read: Sendable {
@@ -38,9 +41,10 @@ public struct TaskDefinition: Sendable {
     public init(name: String, paperTask: String?, metrics: [String], head: Head, classes: Int = 0,
                 dataDescription: String, realLabels: Bool, requiredInputs: [String],
                 fractions: (validation: Double, test: Double) = (0.1, 0.1), splitVersion: Int = 1,
-                read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
+                sharedDocumentOrder: Bool = false, read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
         self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head
         self.classes = classes; self.dataDescription = dataDescription; self.realLabels = realLabels
-        self.requiredInputs = requiredInputs; self.fractions = fractions; self.splitVersion = splitVersion; self.read = read
+        self.requiredInputs = requiredInputs; self.fractions = fractions; self.splitVersion = splitVersion
+        self.sharedDocumentOrder = sharedDocumentOrder; self.read = read
     }
 }
