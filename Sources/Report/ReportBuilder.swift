@@ -138,6 +138,7 @@ public struct ReportBuilder {
                                 columnAxis: fixed == nil ? (layout.columns ?? "task") : nil)
         for i in table.columns.indices { table.columns[i].sizes = sizes(table.columns[i], cells: cells, columnOf: { axis($0, layout.columns) }) }
         table.caption = caption(table, parameters: parameters)
+        table.caption.insert(contentsOf: BackboneCaption.lines(cells: cells, parameters: parameters), at: min(1, table.caption.count))
         table.claims = ReportClaims.evaluate(layout.claims ?? [], in: table, paper: paper, paperTable: layout.paper)
         if let examples { for i in table.claims.indices { table.claims[i].bootstrap = bootstrap(table.claims[i], table, examples) } }
         var one = [table]

@@ -44,10 +44,17 @@ public struct PretrainMLMKind: TypedStageKind {
         var balanceCoef: Float?
         var zLossCoef: Float?
         var checkpointEvery: Int?
-        var width: Int?
-        var layers: Int?
-        var heads: Int?
-        var ffnWidth: Int?
+        /// `backbone: scratch` only: the small model's shape (default width 128, 4 layers, 4 heads, f = 4·width —
+        /// `train`'s scratch defaults). One object, so a pipeline can pass it only for scratch
+        /// (`${table[backbone]}`) and keep the MiniLM backbone's key the same in every pipeline.
+        var scratchShape: ScratchShape?
+
+        struct ScratchShape: Decodable, Sendable {
+            var width: Int?
+            var layers: Int?
+            var heads: Int?
+            var ffnWidth: Int?
+        }
 
         var upcyclingVariant: UpcyclingVariant { upcycling?.value ?? .drop }
         var scale: Float { upcyclingScale ?? (upcyclingVariant == .noise ? 0.05 : 0.5) }
@@ -81,6 +88,8 @@ public struct PretrainMLMKind: TypedStageKind {
             throw StageFailure("the pre-training text is too small: \(train.count) blocks to train, \(heldOut.count) held out")
         }
         context.log("pre-training text: \(docs.train.count) documents (\(train.count) blocks), \(docs.heldOut.count) held out for diagnostics; \(docs.excluded) documents excluded because a task validates or tests on them")
+        context.metric("experts", Double(p.experts))
+        context.metric("pretrain_steps", Double(p.steps))
         context.metric("pretrain_documents", Double(docs.train.count))
         context.metric("pretrain_tokens", Double(train.reduce(0) { $0 + $1.count }))
         context.metric("excluded_documents", Double(docs.excluded))
@@ -153,7 +162,9 @@ public struct PretrainMLMKind: TypedStageKind {
         case .scratch:
             c = ModelConfig()
             c.vocabSize = vocabSize; c.maxPositions = p.maxLength
-            c.width = p.width ?? 128; c.layers = p.layers ?? 4; c.heads = p.heads ?? 4; c.ffnWidth = p.ffnWidth ?? 4 * c.width
+            let shape = p.scratchShape
+            c.width = shape?.width ?? 128; c.layers = shape?.layers ?? 4; c.heads = shape?.heads ?? 4
+            c.ffnWidth = shape?.ffnWidth ?? 4 * c.width
             c.moe = moe; c.head = .maskedLM
         }
         if let d = p.dropout { c.dropout = d }

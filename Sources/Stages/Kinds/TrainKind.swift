@@ -28,6 +28,9 @@ public struct TrainKind: TypedStageKind {
         var clip: Float?
         var checkpointEvery: Int?
         var logEvery: Int?
+        /// Validation loss every this many steps (needs input `validation`): the learning curve budgets are
+        /// chosen from. 0 or absent: none.
+        var evalEvery: Int?
 
         func check() throws {
             guard steps > 0 else { throw StageParameterError(path: "steps", "must be positive") }

@@ -62,6 +62,11 @@ public struct TrainSeq2SeqKind: TypedStageKind {
         let model = Seq2SeqTransformer(config: seqConfig, maxBatch: t.batchSize, maxSourceLength: task.maxLength,
                                        maxTargetLength: maxTarget, seed: t.seed)
         if let bert { try model.load(bert: bert, cross: p.crossInit?.value ?? .fresh) }
+        if let backbone = context.inputs["moe_backbone"], encoder.moe != nil {
+            let copied = try model.load(moeBackbone: backbone)
+            context.log("started both stacks from the pre-trained MoE backbone \(backbone.lastPathComponent): \(copied.count) tensors"
+                        + (copied.contains { $0.hasSuffix(".moe.router") } ? ", its Switch router included" : "; its Switch router is NOT used"))
+        }
         try t.train(model, task: task, context: context) { Seq2SeqBatch($0) }
     }
 }

@@ -121,7 +121,12 @@ extension TrainKind.Params {
         let reader = try ShardReader(files: [try StageParameters.input(context, "train")], vocabHash: task.vocabHash)
         let plan = ShardReader.Plan(batchSize: batchSize, seed: seed, shuffle: true, bucketBatches: 20, dropLast: true)
         let loop = TrainingLoop(steps: steps, checkpointEvery: checkpointEvery, logEvery: logEvery)
-        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) { try trainer.train(batch($0)) }
+        let curve = try ValidationCurve(context: context, every: evalEvery, batchSize: batchSize, vocabHash: task.vocabHash)
+        let run = try loop.run(trainer: trainer, reader: reader, plan: plan, context: context) {
+            let report = try trainer.train(batch($0))
+            curve?.record(after: trainer.step, of: steps, context: context) { trainer.evaluate(batch($0)).task }
+            return report
+        }
         try model.saveWeights(to: context.output("model.safetensors.zst"))
         let summary = TrainingSummary(steps: steps, losses: run.losses, seconds: run.seconds,
                                       tokensPerSecond: run.tokensPerSecond, samplesPerSecond: run.samplesPerSecond,
@@ -131,5 +136,33 @@ extension TrainKind.Params {
         try encoder.encode(summary).write(to: context.output("train.json"))
         run.recordSpeed(context)
         context.metric("parameters", Double(model.parameterCount))
+    }
+}
+
+/// A training stage's learning curve on held-out data: the mean task loss over the `validation` shard (at most
+/// `limit` rows, in file order) every `every` steps, as the metric `validation_loss` — what default budgets
+/// are chosen from (docs/experiments.md). Evaluation runs after the step, so it changes no training state.
+struct ValidationCurve {
+    let reader: ShardReader
+    let every: Int, batchSize: Int
+    let limit = 256
+
+    /// `batchSize`: the training batch (the model's buffers are sized for it).
+    init?(context: StageContext, every: Int?, batchSize: Int, vocabHash: String) throws {
+        guard let every, every > 0, let url = context.inputs["validation"] else { return nil }
+        self.every = every; self.batchSize = batchSize
+        reader = try ShardReader(files: [url], vocabHash: vocabHash)
+    }
+
+    func record(after step: Int, of steps: Int, context: StageContext, loss: (Batch) -> Float) {
+        guard step % every == 0 || step == steps else { return }
+        let plan = ShardReader.Plan(batchSize: batchSize, seed: 0, shuffle: false, bucketBatches: 1, dropLast: false)
+        var total = 0.0, rows = 0
+        for indices in reader.batches(epoch: 0, plan: plan) {
+            guard rows < limit else { break }
+            let b = reader.makeBatch(indices, position: BatchPosition())
+            total += Double(loss(b)) * Double(b.rows); rows += b.rows
+        }
+        if rows > 0 { context.metric("validation_loss", total / Double(rows), step: step) }
     }
 }
