@@ -40,11 +40,17 @@ let package = Package(
         .target(name: "Model", dependencies: ["Kernels", "Formats"], swiftSettings: v5),
         // Layer 1: datasets, readers, tokenizers, token shards, metrics, fetching pinned files.
         .target(name: "Data", dependencies: ["Formats"], swiftSettings: v5),
-        // Layer 2: the built-in stage kinds (fetch, prepare, tokenize, train, evaluate, aggregate, bench).
-        // The stage interface the runner is written against: StageKind, StageContext, registry, parameter decoding.
+        // Layer 1: the stage interface the runner is written against: StageKind, StageContext, registry, parameter
+        // decoding.
         .target(name: "StageInterface", dependencies: ["Formats"], swiftSettings: v5),
-        .target(name: "Stages", dependencies: ["StageInterface", "Model", "Data", "Formats",
-                                        .product(name: "Subprocess", package: "swift-subprocess")],
+        // Layer 2: the generic `command` kind (a shell command with declared outputs). Its own module, not part of
+        // StageInterface (which stays the interface, without process spawning) nor of Stages (which brings the
+        // engine): the runner's tests use it without building Model, Kernels or Data.
+        .target(name: "CommandStage", dependencies: ["StageInterface", "Formats",
+                                               .product(name: "Subprocess", package: "swift-subprocess")],
+                swiftSettings: v5),
+        // Layer 2: the built-in stage kinds (fetch, prepare, train, evaluate, vocab, the seq2seq pair) + `command`.
+        .target(name: "Stages", dependencies: ["StageInterface", "CommandStage", "Model", "Data", "Formats"],
                 swiftSettings: v5),
         // Layer 3: spec → graph → store/state → scheduler → executors.
         .target(name: "Pipeline", dependencies: [
