@@ -32,7 +32,10 @@ build: setup
 
 # Release build of tests too: numeric tests run 10–100× slower in debug. As root, the private one-node Slurm
 # (scripts/slurm-local.sh) is started for the run and stopped after it, so the Slurm executor tests run too.
+# `swift test` runs every test target: RunnerTests (the runner, engine-free — check_layering.py keeps it so
+# first) and PipelineTests, ModelTests, … (the engine, the report, the paper's pipelines).
 test: setup
+	SWIFT=$(SWIFT) python3 scripts/check_layering.py
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(MAKE) fetch-test-data
 	HMPIPE_REAL_DATA=1 HMPIPE_MINILM_DIR=$(CURDIR)/.hmpipe/pinned/minilm \

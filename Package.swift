@@ -1,8 +1,11 @@
 // swift-tools-version:6.1
 // hmpipe — reproduces "HyperMoE: Towards Better Mixture of Experts via Transferring Among Experts" on CPU.
 // Layering (arrows = "imports"; never the other way):
-//   hmpipe (CLI) → Pipeline → Stages → Data, Model;  Model → Kernels → CBLAS, CVecMath
-//                                      Data, Model → Formats → CZstd;  Pipeline → CSQLite (GRDB)
+//   hmpipe (CLI) → Report → Pipeline → StageInterface → Formats → CZstd;  Pipeline → CSQLite (GRDB)
+//   hmpipe, Report → Stages → CommandStage, Data, Model;  CommandStage → StageInterface
+//   Model → Kernels → CBLAS, CVecMath;  Data, Model → Formats
+// The runner (Pipeline) and its tests (RunnerTests, over the `command` kind of CommandStage) never reach the
+// engine (Model, Kernels, Data, Stages); scripts/check_layering.py, run by `make test`, keeps it so.
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -40,11 +43,17 @@ let package = Package(
         .target(name: "Model", dependencies: ["Kernels", "Formats"], swiftSettings: v5),
         // Layer 1: datasets, readers, tokenizers, token shards, metrics, fetching pinned files.
         .target(name: "Data", dependencies: ["Formats"], swiftSettings: v5),
-        // Layer 2: the built-in stage kinds (fetch, prepare, tokenize, train, evaluate, aggregate, bench).
-        // The stage interface the runner is written against: StageKind, StageContext, registry, parameter decoding.
+        // Layer 1: the stage interface the runner is written against: StageKind, StageContext, registry, parameter
+        // decoding.
         .target(name: "StageInterface", dependencies: ["Formats"], swiftSettings: v5),
-        .target(name: "Stages", dependencies: ["StageInterface", "Model", "Data", "Formats",
-                                        .product(name: "Subprocess", package: "swift-subprocess")],
+        // Layer 2: the generic `command` kind (a shell command with declared outputs). Its own module, not part of
+        // StageInterface (which stays the interface, without process spawning) nor of Stages (which brings the
+        // engine): the runner's tests use it without building Model, Kernels or Data.
+        .target(name: "CommandStage", dependencies: ["StageInterface", "Formats",
+                                               .product(name: "Subprocess", package: "swift-subprocess")],
+                swiftSettings: v5),
+        // Layer 2: the built-in stage kinds (fetch, prepare, train, evaluate, vocab, the seq2seq pair) + `command`.
+        .target(name: "Stages", dependencies: ["StageInterface", "CommandStage", "Model", "Data", "Formats"],
                 swiftSettings: v5),
         // Layer 3: spec → graph → store/state → scheduler → executors.
         .target(name: "Pipeline", dependencies: [
@@ -70,6 +79,17 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["Data", "Formats"],
                     resources: [.copy("Golden")], swiftSettings: v5),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "Stages", "StageInterface", "Formats"], swiftSettings: v5),
+        // Helpers both test targets share (a throw-away project, the release binary, the local Slurm); no engine.
+        .target(name: "TestSupport", dependencies: ["Pipeline", "StageInterface", "CommandStage", "Formats"],
+                path: "Tests/TestSupport", swiftSettings: v5),
+        // The runner's tests: spec, graph, store/state, scheduler, executors (local, Slurm), gc, damaged state,
+        // over `command` stages; building them builds no engine module.
+        .testTarget(name: "RunnerTests",
+                    dependencies: ["Pipeline", "StageInterface", "CommandStage", "Formats", "TestSupport"],
+                    swiftSettings: v5),
+        // What needs the engine: the built-in ML kinds, the task catalogue, the report, the paper's pipelines end to end.
+        .testTarget(name: "PipelineTests",
+                    dependencies: ["Pipeline", "Report", "Stages", "StageInterface", "Formats", "TestSupport"],
+                    swiftSettings: v5),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import Stages
+import TestSupport
 import XCTest
 import Report
 

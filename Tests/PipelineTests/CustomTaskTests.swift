@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// A dataset of the user's own, by field mapping, through the paper's own pipelines: `task_fields` says how to

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every `hmpipe …` command line in the README and docs/ (in ```sh blocks) still parses: subcommands, options and

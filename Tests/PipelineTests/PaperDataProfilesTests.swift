@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import TestSupport
 import XCTest
 
 /// The paper-data profiles (Table 1 on GLUE, Table 3 and Figure 3 on SQuAD v1.1) on tiny files written here in

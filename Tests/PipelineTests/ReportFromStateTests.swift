@@ -1,6 +1,8 @@
 import Foundation
 import Formats
 import Pipeline
+import Stages
+import TestSupport
 import XCTest
 import Report
 
@@ -14,7 +16,7 @@ final class ReportFromStateTests: XCTestCase {
         let state = try Runner.openState(Workspace(workspace))
         // Hashes of the pinned input files do not matter here (nothing runs), so none are read.
         let graph = try StageGraph.build(try ExperimentSpec.load(repo.appendingPathComponent("experiments/figure3.json")),
-                                         profile: "default", hashFile: { _ in String(repeating: "0", count: 64) })
+                                         profile: "default", registry: .builtIn, hashFile: { _ in String(repeating: "0", count: 64) })
         XCTAssertEqual(graph.cells.count, 27)
         try state.recordPlan(graph)
         let run = try state.beginRun(command: "test", specs: ["figure3"], profile: "default")

@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import Pipeline
 import Stages
+import TestSupport
 import XCTest
 import Report
 
@@ -69,7 +70,7 @@ final class ReportPicturesTests: XCTestCase {
         let project = try TestProject()
         let state = try Runner.openState(Workspace(project.workspace))
         let graph = try StageGraph.build(try ExperimentSpec.load(repo.appendingPathComponent("experiments/figure3.json")),
-                                         profile: "default", hashFile: { _ in String(repeating: "0", count: 64) })
+                                         profile: "default", registry: .builtIn, hashFile: { _ in String(repeating: "0", count: 64) })
         try state.recordPlan(graph)
         let run = try state.beginRun(command: "test", specs: ["figure3"], profile: "default")
         var done = Set<String>()

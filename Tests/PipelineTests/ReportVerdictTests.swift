@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 import Report
 

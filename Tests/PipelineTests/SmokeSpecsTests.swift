@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every experiment spec's smoke profile end to end through the release `hmpipe` binary: `run`, then

@@ -2,11 +2,12 @@ import Foundation
 import Formats
 import Pipeline
 import Stages
+import TestSupport
 import XCTest
 
 /// Built-in kinds decode their parameters strictly at plan time (before: a misspelled `"expertz"` in the train
-/// stage planned fine and trained with the default 8 experts; `max_tset`, `splitt` were ignored alike; the
-/// command kind's unknown key came once per cell, without a suggestion).
+/// stage planned fine and trained with the default 8 experts; `max_tset`, `splitt` were ignored alike). The
+/// `command` kind's own check is in `RunnerTests/CommandKindTests`.
 final class StageParameterTests: XCTestCase {
     private let repo = ReleaseBinary.repo
 
@@ -29,7 +30,8 @@ final class StageParameterTests: XCTestCase {
         try FileManager.default.copyItem(at: repo.appendingPathComponent("experiments/table3.json"),
                                          to: dir.appendingPathComponent("experiments/table3.json"))
         do {
-            _ = try StageGraph.build(try ExperimentSpec.load(dir.appendingPathComponent("experiments/table3.json")), profile: "smoke")
+            _ = try StageGraph.build(try ExperimentSpec.load(dir.appendingPathComponent("experiments/table3.json")), profile: "smoke",
+                                     registry: .builtIn)
         } catch let e as SpecErrors {
             return e.errors
         }
@@ -45,20 +47,6 @@ final class StageParameterTests: XCTestCase {
             XCTAssertEqual(e.first?.suggestion, key, "\(e)")
             XCTAssertTrue(e.first?.file.hasSuffix("pipelines/finetune-minilm.json") == true, "\(e)")
             XCTAssertTrue(e.first?.message.hasPrefix("unknown parameter for kind") == true, "\(e)")
-        }
-    }
-
-    func testCommandKindUnknownKeyIsReportedOnceWithASuggestion() throws {
-        let p = try TestProject()
-        try p.spec(pipeline: #"{"name": "p", "parameters": {"seed": {"type": "integer"}}, "stages": {"s": {"kind": "command", "params": {"command": "echo ${seed}", "outputs": ["o"], "evn": {}}}}}"#,
-                   experiment: #"{"name": "e", "pipelines": ["../pipelines/p.json"], "grid": {"axes": {"seed": [1, 2, 3, 4]}}, "profiles": {"smoke": {}, "default": {}, "paper": {}}}"#)
-        do {
-            _ = try StageGraph.build(try ExperimentSpec.load(p.root.appendingPathComponent("experiments/e.json")))
-            XCTFail("accepted")
-        } catch let e as SpecErrors {
-            XCTAssertEqual(e.errors.map(\.description), [
-                "\(p.root.path)/pipelines/p.json: $.stages.s.params.evn: unknown parameter for kind 'command' (known: command, env, outputs) (first in cell seed=1) (did you mean 'env'?)",
-            ])
         }
     }
 
@@ -80,6 +68,24 @@ final class StageParameterTests: XCTestCase {
         XCTAssertThrowsError(try fetch.plan(parameters: try JSONValue.parse(#"{"sources": [{"path": "/x", "sha256": "ab", "as": "x", "membr": "y"}]}"#))) { error in
             XCTAssertEqual((error as? StageParameterError)?.path, "sources[0].membr")
             XCTAssertEqual((error as? StageParameterError)?.suggestion, "member")
+        }
+    }
+}
+
+/// `train-seq2seq`'s `cross_init` is checked before anything runs, naming the parameter and the choices.
+final class TrainSeq2SeqParameterTests: XCTestCase {
+    func params(crossInit: String?) throws -> JSONValue {
+        let cross = crossInit.map { #","cross_init":"\#($0)""# } ?? ""
+        return try JSONValue.parse(#"{"variant":"moe","backbone":"minilm","steps":2,"batch_size":2,"lr":0.001,"seed":0\#(cross)}"#)
+    }
+
+    func testCrossInitMustBeFreshOrSelfAttention() throws {
+        let kind = TrainSeq2SeqKind()
+        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: nil)))
+        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: "fresh")))
+        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: "self-attention")))
+        XCTAssertThrowsError(try kind.validate(parameters: params(crossInit: "copy"))) { error in
+            XCTAssertEqual("\(error)", #"cross_init: is "copy"; expected one of fresh, self-attention"#)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The paper profile's path for summarization: the user's own XSum-format JSON Lines, given to `prepare` by

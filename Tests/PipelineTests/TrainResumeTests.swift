@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A training stage killed with SIGKILL mid-run (the whole `hmpipe run` process) resumes from its periodic

@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// Messages for bad input name the file, the JSON path and what was expected (before: raw NSCocoaErrorDomain

@@ -3,13 +3,13 @@ import XCTest
 
 /// The release `hmpipe` binary that `make test` builds, run from the repository root (so the fetch cache in
 /// `.hmpipe/cache` is the pre-fetched one). End-to-end tests drive the real CLI through it.
-enum ReleaseBinary {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum ReleaseBinary {
+    public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let url = repo.appendingPathComponent(".build/release/hmpipe")
+    public static let url = repo.appendingPathComponent(".build/release/hmpipe")
 
     /// A configured, not yet started process (output discarded unless the caller sets pipes).
-    static func process(_ args: [String]) throws -> Process {
+    public static func process(_ args: [String]) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw XCTSkip("\(url.path) not built: run `make test` (it builds the release binary first)")
         }
@@ -23,7 +23,7 @@ enum ReleaseBinary {
     }
 
     /// Runs to completion; returns the exit status and combined stdout + stderr.
-    static func run(_ args: [String]) throws -> (Int32, String) {
+    public static func run(_ args: [String]) throws -> (Int32, String) {
         let p = try process(args)
         let pipe = Pipe()
         p.standardOutput = pipe

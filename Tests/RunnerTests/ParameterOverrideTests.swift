@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `--set NAME=VALUE`: typed against the declaration, applied after the profile, part of cache keys, recorded under

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `scripts/slurm-local.sh start` must not hang when a daemon is slow to exec (runner issue, item 6): it used to

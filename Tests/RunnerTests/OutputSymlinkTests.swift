@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// A stage that leaves a symbolic link among its outputs fails, naming the output, and hmpipe touches nothing

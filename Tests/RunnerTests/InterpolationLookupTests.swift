@@ -1,5 +1,6 @@
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `${table[key]}`: an object parameter looked up by another parameter's value (per-task file tables).

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// The Slurm executor's pure parts — no Slurm needed: client output parsing, the job script (run for real with

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `hmpipe gc` in a loop while a real `hmpipe run` works on the same workspace: the run finishes with every

@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `hmpipe metrics`: every recorded metric of a spec's cells, one row per (cell, stage, metric, step).

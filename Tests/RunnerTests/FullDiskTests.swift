@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// A workspace on a full disk (a 1 MB tmpfs): failures say "No space left on device" and name the log; a partial

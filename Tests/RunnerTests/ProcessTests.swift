@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// Crash and concurrency behaviour, with real `hmpipe` processes.

@@ -1,57 +1,61 @@
+import CommandStage
 import Foundation
-import Formats
 import Pipeline
-import Stages
-import XCTest
+import StageInterface
 
 /// A throw-away project folder with `pipelines/`, `experiments/`, a workspace, and a `counts/` folder where
 /// test commands append one line per execution — the side effect the tests count.
-struct TestProject {
-    let root: URL
+public struct TestProject {
+    public let root: URL
+    /// The kinds `run` resolves: the generic `command` kind alone unless a test passes others (the runner's tests
+    /// need no more, so they build no engine module).
+    public let registry: StageRegistry
 
-    init() throws {
+    public init(registry: StageRegistry = .commandOnly) throws {
+        self.registry = registry
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hmpipe-test-\(UUID().uuidString.prefix(8))")
         for dir in ["pipelines", "experiments", "counts"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
     }
 
-    var workspace: URL { root.appendingPathComponent(".hmpipe") }
-    var counts: URL { root.appendingPathComponent("counts") }
+    public var workspace: URL { root.appendingPathComponent(".hmpipe") }
+    public var counts: URL { root.appendingPathComponent("counts") }
 
-    func write(_ relative: String, _ text: String) throws {
+    public func write(_ relative: String, _ text: String) throws {
         try text.write(to: root.appendingPathComponent(relative), atomically: true, encoding: .utf8)
     }
 
     /// Writes `pipelines/p.json` and `experiments/e.json`; returns the experiment URL.
     @discardableResult
-    func spec(pipeline: String, experiment: String) throws -> URL {
+    public func spec(pipeline: String, experiment: String) throws -> URL {
         try write("pipelines/p.json", pipeline)
         try write("experiments/e.json", experiment)
         return root.appendingPathComponent("experiments/e.json")
     }
 
     /// Lines appended to counts/<name> (0 if never run).
-    func count(_ name: String) -> Int {
+    public func count(_ name: String) -> Int {
         guard let text = try? String(contentsOf: counts.appendingPathComponent(name), encoding: .utf8) else { return 0 }
         return text.split(separator: "\n").count
     }
 
-    func options(jobs: Int = 2, _ configure: (inout RunOptions) -> Void = { _ in }) -> RunOptions {
+    public func options(jobs: Int = 2, _ configure: (inout RunOptions) -> Void = { _ in }) -> RunOptions {
         var o = RunOptions(workspace: workspace)
         o.jobs = jobs
         configure(&o)
         return o
     }
 
-    func run(_ spec: URL, jobs: Int = 2, _ configure: (inout RunOptions) -> Void = { _ in }) throws -> RunSummary {
-        try Runner(options: options(jobs: jobs, configure), progress: ProgressReporter(style: .quiet)).run(specs: [spec])
+    public func run(_ spec: URL, jobs: Int = 2, _ configure: (inout RunOptions) -> Void = { _ in }) throws -> RunSummary {
+        try Runner(options: options(jobs: jobs, configure), registry: registry, progress: ProgressReporter(style: .quiet))
+            .run(specs: [spec])
     }
 
-    func state() throws -> StateStore { try Runner.openState(Workspace(workspace)) }
+    public func state() throws -> StateStore { try Runner.openState(Workspace(workspace)) }
 
     /// The built `hmpipe` executable beside the test binary (`swift test` builds it). Missing = failure.
-    static func binary() throws -> URL {
+    public static func binary() throws -> URL {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = [Bundle.main.bundleURL, testBinary.deletingLastPathComponent(),
                           testBinary.deletingLastPathComponent().deletingLastPathComponent()]
@@ -63,8 +67,13 @@ struct TestProject {
     }
 }
 
+extension StageRegistry {
+    /// The generic `command` kind alone: what the runner's tests use.
+    public static var commandOnly: StageRegistry { StageRegistry([CommandKind()]) }
+}
+
 /// A standard two-level pipeline: `prep` (no axis) → `work` (per seed). Every execution appends to counts/.
-func countingPipeline(counts: URL, extraParam: String = "") -> String {
+public func countingPipeline(counts: URL, extraParam: String = "") -> String {
     #"""
     {"name": "p",
      "parameters": {"seed": {"type": "integer"}, "size": {"type": "integer", "default": 3}},
@@ -76,7 +85,7 @@ func countingPipeline(counts: URL, extraParam: String = "") -> String {
     """#
 }
 
-func countingExperiment(seeds: [Int], extra: String = "") -> String {
+public func countingExperiment(seeds: [Int], extra: String = "") -> String {
     #"""
     {"name": "e", "pipelines": ["../pipelines/p.json"], \#(extra)
      "grid": {"axes": {"seed": [\#(seeds.map(String.init).joined(separator: ","))]}},
@@ -84,30 +93,7 @@ func countingExperiment(seeds: [Int], extra: String = "") -> String {
     """#
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The runner takes its stage registry from its caller (the CLI passes `StageRegistry.builtIn`); the tests
-/// use the built-in kinds through these defaults.
-extension StageGraph {
-    static func build(_ spec: ExperimentSpec, profile: String = "default",
-                      hashFile: (URL) throws -> String = { try Hashing.sha256Hex(fileAt: $0) }) throws -> StageGraph {
-        try build(spec, profile: profile, registry: .builtIn, hashFile: hashFile)
-    }
-}
-
-extension Runner {
-    convenience init(options: RunOptions, executor: any Executor = LocalExecutor(),
-                     progress: ProgressReporter = ProgressReporter(), cancellation: CancellationFlag = CancellationFlag()) {
-        self.init(options: options, registry: .builtIn, executor: executor, progress: progress, cancellation: cancellation)
-    }
-}
-
-extension ExecStage {
-    static func run(key: String, workspace: URL, threads: Int? = nil, force: Bool = false,
-                    cancellation: CancellationFlag = CancellationFlag()) throws -> StageOutcome {
-        try run(key: key, workspace: workspace, registry: .builtIn, threads: threads, force: force, cancellation: cancellation)
-    }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

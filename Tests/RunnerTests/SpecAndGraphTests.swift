@@ -1,7 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
-import Stages
+import TestSupport
 import XCTest
 
 final class SpecAndGraphTests: XCTestCase {
@@ -115,23 +115,5 @@ final class SpecAndGraphTests: XCTestCase {
         XCTAssertEqual(a.canonical, #"{"a":{"y":null,"z":true},"b":[1,2.5,"x\n"]}"#)
         XCTAssertEqual(try JSONValue.parse("3").typeName, "integer")
         XCTAssertEqual(try JSONValue.parse("0.5").typeName, "number")
-    }
-}
-
-/// `train-seq2seq`'s `cross_init` is checked before anything runs, naming the parameter and the choices.
-final class TrainSeq2SeqParameterTests: XCTestCase {
-    func params(crossInit: String?) throws -> JSONValue {
-        let cross = crossInit.map { #","cross_init":"\#($0)""# } ?? ""
-        return try JSONValue.parse(#"{"variant":"moe","backbone":"minilm","steps":2,"batch_size":2,"lr":0.001,"seed":0\#(cross)}"#)
-    }
-
-    func testCrossInitMustBeFreshOrSelfAttention() throws {
-        let kind = TrainSeq2SeqKind()
-        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: nil)))
-        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: "fresh")))
-        XCTAssertNoThrow(try kind.validate(parameters: params(crossInit: "self-attention")))
-        XCTAssertThrowsError(try kind.validate(parameters: params(crossInit: "copy"))) { error in
-            XCTAssertEqual("\(error)", #"cross_init: is "copy"; expected one of fresh, self-attention"#)
-        }
     }
 }

@@ -1,92 +1,13 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `hmpipe run --executor slurm` against a real Slurm: the one `scripts/slurm-local.sh start` runs on this
 /// machine (`.ci/run` starts it before `make test`). Skipped with a message when no Slurm answers, except when
 /// `HMPIPE_REQUIRE_SLURM=1` (CI), where that is a failure.
 final class SlurmExecutorTests: XCTestCase {
-    let repo = ReleaseBinary.repo
-
     override func setUpWithError() throws { try LocalSlurm.require() }
-
-    /// Item 1 of the issue: the smoke profile of a paper spec through Slurm gives the local executor's table.
-    func testSmokeSpecThroughSlurmReportsTheSameTableAsLocal() throws {
-        let dir = try temporaryDirectory("hm-slurm-smoke")
-        let spec = "experiments/table1.json"   // the fastest smoke spec (~20 s locally)
-        var tables: [String: Any] = [:]
-        for executor in ["local", "slurm"] {
-            let workspace = dir.appendingPathComponent(executor).path
-            // One thread per stage in both: results are deterministic for a given seed and thread count.
-            let started = Date()
-            let (code, log) = try ReleaseBinary.run(["run", spec, "--profile", "smoke", "--threads", "1",
-                                                     "--executor", executor, "--workspace", workspace])
-            XCTAssertEqual(code, 0, "\(executor) run failed:\n\(log)")
-            print("table1 smoke, \(executor) executor: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-            let (rc, json) = try ReleaseBinary.run(["report", spec, "--profile", "smoke", "--format", "json", "--workspace", workspace])
-            XCTAssertEqual(rc, 0, json)
-            // Every number of the table except throughput (samples/s), which measures the machine, not the result.
-            let rows = try XCTUnwrap(try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])["rows"] as? [[String: Any]])
-            tables[executor] = rows.map { row in
-                row.merging(["extra": (row["extra"] as? [String: Any] ?? [:]).filter { !$0.key.hasSuffix("_per_second") }]) { _, new in new }
-            }
-        }
-        let exits = try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent("slurm/slurm").path)
-            .filter { $0.hasSuffix(".exit") }
-        let stages = try Runner.openState(Workspace(dir.appendingPathComponent("slurm"))).allStages()
-        XCTAssertEqual(exits.count, stages.count, "every stage ran as its own Slurm job")
-        let local = try XCTUnwrap(tables["local"] as? [[String: Any]])
-        let slurm = try XCTUnwrap(tables["slurm"] as? [[String: Any]])
-        XCTAssertGreaterThanOrEqual(local.count, 2)
-        XCTAssertEqual(NSArray(array: local), NSArray(array: slurm), "the Slurm run's table differs from the local run's")
-    }
-
-    /// Item 2 and 5: a job killed mid-training (scancel) fails that run; the next run submits it again and the
-    /// training resumes from its checkpoint instead of starting over.
-    func testScancelledTrainingJobIsCompletedByTheNextRun() throws {
-        let dir = try temporaryDirectory("hm-slurm-scancel")
-        let specFile = dir.appendingPathComponent("resume.json")
-        let profile: [String: Any] = ["parameters": [String: Any]()]
-        try JSONSerialization.data(withJSONObject: [
-            "name": "slurm-scancel",
-            "pipelines": [repo.appendingPathComponent("pipelines/finetune-minilm-sentences.json").path],
-            "parameters": ["task": "vader-movie", "backbone": "scratch", "variant": "moe", "experts": 2,
-                           "steps": 80, "batch_size": 8, "max_train": 400, "max_test": 32, "max_length": 64],
-            "grid": ["axes": ["seed": [5]]],
-            "profiles": ["smoke": profile, "default": profile, "paper": profile],
-            "targets": ["train"],
-        ] as [String: Any]).write(to: specFile)
-        let workspace = dir.appendingPathComponent("ws")
-        let args = ["run", specFile.path, "--executor", "slurm", "--workspace", workspace.path]
-
-        let first = try ReleaseBinary.process(args)
-        let log = Pipe()
-        first.standardError = log
-        try first.run()
-        let state = try waitForState(workspace)
-        let trainKey = try waitFor("the training stage to write a checkpoint") { () -> String? in
-            guard let row = try state.allStages().first(where: { $0.template == "train" }), row.status == .running else { return nil }
-            let dir = Workspace(workspace).checkpointDirectory(key: row.key).appendingPathComponent("resume.safetensors.zst")
-            return FileManager.default.fileExists(atPath: dir.path) ? row.key : nil
-        }
-        let job = try XCTUnwrap(try state.openSlurmJobs(keys: [trainKey]).last?.jobId)
-        XCTAssertEqual(try LocalSlurm.run(["scancel", job]).0, 0)
-        first.waitUntilExit()
-        let firstLog = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(first.terminationStatus, 1, firstLog)
-        XCTAssertTrue(firstLog.contains("slurm job \(job) was cancelled"), firstLog)
-        XCTAssertNotEqual(try state.stage(trainKey)?.status, .done)
-
-        let (code, secondLog) = try ReleaseBinary.run(args)
-        XCTAssertEqual(code, 0, secondLog)
-        XCTAssertEqual(try state.stage(trainKey)?.status, .done)
-        let jobs = try state.events(stageKey: trainKey).filter { $0.kind == "submitted" }
-        XCTAssertEqual(jobs.count, 2, "one job cancelled, one resubmitted: \(jobs.map(\.message))")
-        let logs = try FileManager.default.subpathsOfDirectory(atPath: workspace.appendingPathComponent("logs").path)
-            .filter { $0.contains(trainKey) }
-            .map { try String(contentsOf: workspace.appendingPathComponent("logs").appendingPathComponent($0), encoding: .utf8) }
-        XCTAssertTrue(logs.contains { $0.contains("resumed at step") }, "the resubmitted job did not resume from the checkpoint")
-    }
 
     /// Item 3: a failing upstream stage is reported and leaves no job of ours in the queue; an independent
     /// stage still completes under --keep-going.
@@ -198,8 +119,8 @@ final class SlurmExecutorTests: XCTestCase {
         let log = Pipe()
         run.standardError = log
         try run.run()
-        let state = try waitForState(p.workspace)
-        let element = try waitFor("seed 2's array element to run") { () -> String? in
+        let state = try Poll.state(p.workspace)
+        let element = try Poll.until("seed 2's array element to run") { () -> String? in
             guard let row = try state.allStages().first(where: { $0.name == "work[seed=2]" }), row.status == .running else { return nil }
             return row.slurmJob
         }
@@ -228,7 +149,7 @@ final class SlurmExecutorTests: XCTestCase {
 
     /// Item 5: a job killed at its time limit (a profile's `resources`, 1 minute) is resubmitted in the same run
     /// and continues from the stage's checkpoint folder. A command stage stands in for training here (its
-    /// checkpoint is a step counter in HM_CKPT; real training resumes the same way, see the scancel test): a real
+    /// checkpoint is a step counter in HM_CKPT; real training resumes the same way, see `SlurmPaperSpecTests`): a real
     /// TIMEOUT is the point, and Slurm enforces limits only in whole minutes. Slow: ~2.5 minutes.
     func testTimeLimitedJobIsResubmittedAndResumesFromItsCheckpoint() throws {
         let p = try TestProject()
@@ -248,69 +169,5 @@ final class SlurmExecutorTests: XCTestCase {
         let state = try p.state()
         XCTAssertEqual(try state.allStages().map(\.status), [.done])
         XCTAssertEqual(try state.events().filter { $0.kind == "submitted" }.count, 1 + resumedAt.count)
-    }
-
-    // MARK: helpers
-
-    private func temporaryDirectory(_ prefix: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        return dir
-    }
-
-    private func waitForState(_ workspace: URL) throws -> StateStore {
-        try waitFor("the state database") {
-            FileManager.default.fileExists(atPath: Workspace(workspace).database.path) ? try Runner.openState(Workspace(workspace)) : nil
-        }
-    }
-
-    /// Polls; the deadline only guards against a hung test.
-    private func waitFor<T>(_ what: String, deadline: TimeInterval = 300, _ value: () throws -> T?) throws -> T {
-        let end = Date().addingTimeInterval(deadline)
-        while Date() < end {
-            if let v = try value() { return v }
-            usleep(100_000)
-        }
-        throw TestFailure("gave up waiting for \(what)")
-    }
-}
-
-/// Finds the local cluster of `scripts/slurm-local.sh` (its env.sh) unless SLURM_CONF is already set.
-enum LocalSlurm {
-    static let envFile = "/tmp/hmpipe-slurm/env.sh"
-
-    /// Asked once per test process: an unreachable controller makes `sinfo` retry for ~9 s.
-    static let reachable: Bool = {
-        if ProcessInfo.processInfo.environment["SLURM_CONF"] == nil,
-           let text = try? String(contentsOfFile: envFile, encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("export SLURM_CONF=") }) {
-            setenv("SLURM_CONF", String(line.dropFirst("export SLURM_CONF=".count)), 1)   // children inherit it
-        }
-        return ((try? run(["sinfo", "-h"], timeout: 15))?.0 ?? -1) == 0
-    }()
-
-    static func require() throws {
-        guard !reachable else { return }
-        let message = "Slurm not running: start it with scripts/slurm-local.sh start"
-        if ProcessInfo.processInfo.environment["HMPIPE_REQUIRE_SLURM"] == "1" { throw TestFailure(message + " (HMPIPE_REQUIRE_SLURM=1)") }
-        throw XCTSkip(message)
-    }
-
-    /// Runs a Slurm client; (exit status, stdout + stderr). A client that hangs is killed after `timeout`.
-    static func run(_ args: [String], timeout: TimeInterval = 30) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let timer = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        timer.cancel()
-        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Formats
+import StageInterface
 import Subprocess
 #if canImport(System)
 import System

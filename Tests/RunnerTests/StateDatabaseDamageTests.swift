@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import XCTest
 
 /// A damaged state database is reported, naming the file and a way forward, by every command that opens it

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The trimmed standard output of a system tool (sqlite3 on a workspace's state, sha256sum on a test file).
-func commandOutput(_ tool: String, _ arguments: [String]) throws -> String {
+public func commandOutput(_ tool: String, _ arguments: [String]) throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: tool)
     p.arguments = arguments
