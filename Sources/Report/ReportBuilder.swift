@@ -199,6 +199,7 @@ public struct ReportBuilder {
         for s in ["train", "validation", "test"] {
             if let v = data.metrics["\(s)_examples"] { n[s] = Int(v) }
             if let d = data.metrics["\(s)_documents"] { n["\(s)_documents"] = Int(d) }   // the unit of splitting
+            if let q = data.metrics["\(s)_questions"] { n["\(s)_questions"] = Int(q) }   // the unit scored (COPA, MultiRC, ReCoRD)
         }
         return n.isEmpty ? nil : n
     }
@@ -216,7 +217,8 @@ public struct ReportBuilder {
                 // Language-modelling examples are blocks of `lm_max_length` tokens (lm-upcycle.json's default 128), not articles.
                 let unit = c.metric == "perplexity" ? " blocks of \(parameters["lm_max_length"]?.interpolationText ?? "128") tokens" : ""
                 counts = " (" + ["train", "validation", "test"].compactMap { s in
-                    sizes[s].map { "\(s) \($0)\(unit)" + (sizes["\(s)_documents"].map { " from \($0) documents" } ?? "") }
+                    sizes[s].map { "\(s) \($0)\(unit)" + (sizes["\(s)_questions"].map { " rows (\($0) questions)" } ?? "")
+                        + (sizes["\(s)_documents"].map { " from \($0) documents" } ?? "") }
                 }.joined(separator: ", ") + ")"
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
