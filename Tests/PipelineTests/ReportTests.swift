@@ -72,19 +72,26 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(svg.contains(">(a) MoE") || svg.contains(">MoE"), svg)
     }
 
+    /// A layout from a `report` block written to a spec file (as `hmpipe report` reads it).
+    func load(_ report: [String: Any]) throws -> ReportLayout {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": report]).write(to: url)
+        return try XCTUnwrap(ReportLayout.load(specFile: url))
+    }
+
+    /// A finished cell of a task-column table: accuracy of variant on task at seed.
+    func taskCell(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
+        CellResult(spec: "t", profile: "default", label: "\(v)-\(task)-\(seed)",
+                   axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
+                   stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
+    }
+
     func testAverageColumnIsPerSeedMeanOverTasks() throws {
         var json: [String: Any] = ["paper": "table1-glue", "title": "T1", "rows": "variant", "columns": "task", "stage": "test",
                                    "metric": ["default": "accuracy"], "paper_task": ["a": "sst2", "average": "average"],
                                    "backbone": "tiny", "average": true]
         json["row_order"] = ["moe", "hypermoe"]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
-        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
-        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
-        func c(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
-            CellResult(spec: "t", profile: "default", label: "\(v)-\(task)-\(seed)",
-                       axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
-                       stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
-        }
+        let layout = try load(json), c = taskCell
         let cells = [c("moe", "a", 0, 80), c("moe", "b", 0, 60), c("moe", "a", 1, 90), c("moe", "b", 1, 70)]
         let t = ReportBuilder(layout: layout, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: [:])
         XCTAssertEqual(t.columns.last?.name, "average")
@@ -105,14 +112,7 @@ final class ReportTests: XCTestCase {
             "claims": [["text": "h > m on SuperGLUE", "better": "hypermoe", "worse": "moe", "column": "superglue-average"],
                        ["text": "another profile's column", "better": "hypermoe", "worse": "moe", "column": "superglue-wsc"],
                        ["text": "h > m on the averages", "better": "hypermoe", "worse": "moe"]]]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
-        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
-        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
-        func c(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
-            CellResult(spec: "t", profile: "paper", label: "\(v)-\(task)-\(seed)",
-                       axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
-                       stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
-        }
+        let layout = try load(json), c = taskCell
         var cells: [CellResult] = []
         for (v, shift) in [("moe", 0.0), ("hypermoe", 2.0)] {
             for seed in 0..<2 {
