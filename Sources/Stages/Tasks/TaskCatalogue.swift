@@ -150,11 +150,11 @@ public enum TaskCatalogue {
         let (metrics, scoring, how): ([String], TaskDefinition.Scoring, String) = {
             switch g {
             case .copa:
-                return (["accuracy"], .pickBest, "; each premise+choice pair scored by the positive-class logit, the larger picked, accuracy per question")
+                return (["accuracy"], .pickBest, "; each premise+choice pair scored by the positive-class logit, the larger picked, accuracy per question; the bootstrap resamples questions")
             case .multirc:
-                return (["f1a", "em"], .answerSet, "; each answer judged on its own, EM per question, F1a over all answers")
+                return (["f1a", "em"], .answerSet, "; each answer judged on its own, EM per question, F1a over all answers; the bootstrap resamples questions")
             case .record:
-                return (["em", "f1"], .pickBest, "; each candidate entity scored by the positive-class logit, the largest picked, EM/F1 of its text per query")
+                return (["em", "f1"], .pickBest, "; each candidate entity scored by the positive-class logit, the largest picked, EM/F1 of its text per query; the bootstrap resamples questions")
             case .cb:
                 return (["accuracy", "macro_f1"], .rows, "")
             case .boolq, .rte, .wic, .wsc:
