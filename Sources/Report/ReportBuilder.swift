@@ -97,19 +97,29 @@ public struct ReportBuilder {
             let label = layout.rowLabels?[key] ?? paper.rowLabel(table: layout.paper, method: key) ?? key
             return .init(key: key, label: label, cells: cellsOfRow, extra: extra)
         }
+        // Columns of a group take the paper's numbers from the group's own table.
+        let groups = (layout.columnGroups ?? []).filter { g in columns.contains { g.columns.contains($0.name) } }
+        for i in columns.indices {
+            columns[i].paperTable = groups.first { $0.columns.contains(columns[i].name) }?.paper
+        }
         if layout.average == true, !columns.isEmpty {
-            // Per seed, the mean over the task columns, over the seeds finished in every column (a seed missing
-            // anywhere is left out rather than averaged over fewer tasks).
-            let taskColumns = columns.indices
-            columns.append(.init(name: "average", metric: "mean of columns", paperTask: "average", higherIsBetter: true,
-                                 data: "mean over the task columns, per seed"))
-            for i in rows.indices {
-                let cells = taskColumns.compactMap { rows[i].cells[$0] }
-                let complete = cells.count == taskColumns.count ? ReportClaims.common(cells) : []
-                let perSeed = complete.map { s in cells.map { $0.value(seed: s)! }.reduce(0, +) / Double(cells.count) }
-                let runs = complete.map { s in cells.map { $0.run(seed: s)! }.joined(separator: "+") }
-                let all = Set(cells.flatMap(\.seeds)).count + (cells.map(\.missing).max() ?? 0)
-                rows[i].cells.append(.init(values: perSeed, seeds: complete, runs: runs, missing: max(0, all - complete.count)))
+            // Per seed, the mean over the task columns (of each group, when the table has groups), over the seeds
+            // finished in every column (a seed missing anywhere is left out rather than averaged over fewer tasks).
+            let averages: [(name: String, paper: String?, members: [Int])] = groups.isEmpty
+                ? [("average", nil, Array(columns.indices))]
+                : groups.map { g in (g.average, g.paper, columns.indices.filter { g.columns.contains(columns[$0].name) }) }
+            for a in averages {
+                columns.append(.init(name: a.name, metric: "mean of columns", paperTask: "average", higherIsBetter: true,
+                                     data: "mean over the task columns, per seed", paperTable: a.paper,
+                                     averageOf: a.members.map { columns[$0].name }))
+                for i in rows.indices {
+                    let cells = a.members.compactMap { rows[i].cells[$0] }
+                    let complete = cells.count == a.members.count ? ReportClaims.common(cells) : []
+                    let perSeed = complete.map { s in cells.map { $0.value(seed: s)! }.reduce(0, +) / Double(cells.count) }
+                    let runs = complete.map { s in cells.map { $0.run(seed: s)! }.joined(separator: "+") }
+                    let all = Set(cells.flatMap(\.seeds)).count + (cells.map(\.missing).max() ?? 0)
+                    rows[i].cells.append(.init(values: perSeed, seeds: complete, runs: runs, missing: max(0, all - complete.count)))
+                }
             }
         }
         for u in layout.unavailable ?? [] {
@@ -118,7 +128,7 @@ public struct ReportBuilder {
             for i in rows.indices { rows[i].cells.append(nil) }
         }
         let paperRows = paper.methods(table: layout.paper).compactMap { m -> ReportTable.PaperRow? in
-            let values = columns.map { c in c.paperTask.flatMap { paper.value(table: layout.paper, method: m, task: $0) } }
+            let values = columns.map { c in c.paperTask.flatMap { paper.value(table: c.paperTable ?? layout.paper, method: m, task: $0) } }
             guard values.contains(where: { $0 != nil }) else { return nil }
             return .init(label: "paper: " + (paper.rowLabel(table: layout.paper, method: m) ?? m), values: values)
         }
@@ -180,7 +190,7 @@ public struct ReportBuilder {
     /// ("data" for "test.…", "lm_data" for "lm_test.…": the metric stage's chain prefix + "_data"), in the cells
     /// of that column when the columns are an axis (each task its own sizes).
     func sizes(_ c: ReportTable.Column, cells: [CellResult], columnOf: (CellResult) -> String) -> [String: Int]? {
-        guard c.unavailable == nil, c.name != "average" else { return nil }
+        guard c.unavailable == nil, c.averageOf == nil else { return nil }
         let stage = layout.metricColumns == nil ? layout.stage : (c.name.split(separator: ".").first.map(String.init) ?? "")
         let chain = stage.split(separator: "_").dropLast().joined(separator: "_")
         let dataStage = chain.isEmpty ? "data" : chain + "_data"
@@ -190,6 +200,7 @@ public struct ReportBuilder {
         for s in ["train", "validation", "test"] {
             if let v = data.metrics["\(s)_examples"] { n[s] = Int(v) }
             if let d = data.metrics["\(s)_documents"] { n["\(s)_documents"] = Int(d) }   // the unit of splitting
+            if let q = data.metrics["\(s)_questions"] { n["\(s)_questions"] = Int(q) }   // the unit scored (COPA, MultiRC, ReCoRD)
         }
         return n.isEmpty ? nil : n
     }
@@ -207,12 +218,20 @@ public struct ReportBuilder {
                 // Language-modelling examples are blocks of `lm_max_length` tokens (lm-upcycle.json's default 128), not articles.
                 let unit = c.metric == "perplexity" ? " blocks of \(parameters["lm_max_length"]?.interpolationText ?? "128") tokens" : ""
                 counts = " (" + ["train", "validation", "test"].compactMap { s in
-                    sizes[s].map { "\(s) \($0)\(unit)" + (sizes["\(s)_documents"].map { " from \($0) documents" } ?? "") }
+                    sizes[s].map { "\(s) \($0)\(unit)" + (sizes["\(s)_questions"].map { " rows (\($0) questions)" } ?? "")
+                        + (sizes["\(s)_documents"].map { " from \($0) documents" } ?? "") }
                 }.joined(separator: ", ") + ")"
             }
             if let why = c.unavailable { lines.append("`\(c.name)`: not yet runnable — \(why)."); continue }
             if c.name == "average" {
                 lines.append("`average`: per seed, the mean of our task columns over the seeds finished in every column, as the paper averages its tasks — a different task set, so compare orderings, not values.")
+                continue
+            }
+            if let members = c.averageOf {
+                let group = layout.columnGroups?.first { $0.average == c.name }
+                let all = group.map { g in g.columns.allSatisfy(members.contains) } ?? false
+                lines.append("`\(c.name)`: per seed, the mean of the \(members.count) \(group?.name ?? "") columns (\(members.joined(separator: ", "))) over the seeds finished in every one, as the paper averages its \(group?.name ?? "") tasks"
+                             + (all ? " (the same tasks: the paper's average is beside it)." : " — not all of the paper's tasks, so compare orderings, not values."))
                 continue
             }
             let standIn = c.paperTask.map { " — stands in for the paper's \($0)" } ?? ""

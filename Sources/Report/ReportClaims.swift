@@ -13,7 +13,9 @@ public enum ReportClaims {
 
     /// The claims of `layout` on `t`, tested but not yet decided (`decide` does that over a table or several).
     static func evaluate(_ claims: [ReportLayout.Claim], in t: ReportTable, paper: PaperNumbers, paperTable: String) -> [ReportTable.ClaimResult] {
-        claims.flatMap { claim -> [ReportTable.ClaimResult] in
+        // A claim on a column this table does not have belongs to another profile (the paper profile's SuperGLUE
+        // average): left out, not reported as untestable.
+        claims.filter { c in c.column.map { name in t.columns.contains { $0.name == name } } ?? true }.flatMap { claim -> [ReportTable.ClaimResult] in
             switch claim.kind ?? .beats {
             case .beats:
                 return [result(claim.text, beats(claim, t, paper, paperTable), margin: claim.margin)]
@@ -134,8 +136,9 @@ public enum ReportClaims {
         var columns: [Int]
         if let name = claim.column {
             columns = t.columns.indices.filter { t.columns[$0].name == name }
-        } else if let avg = t.columns.firstIndex(where: { $0.name == "average" }) {
-            columns = [avg]   // the table's own per-seed average (and the paper's average)
+        } else if t.columns.contains(where: { $0.averageOf != nil }) {
+            // The table's own per-seed average (and the paper's); with several (GLUE and SuperGLUE), their mean.
+            columns = t.columns.indices.filter { t.columns[$0].averageOf != nil }
         } else {
             columns = axisColumns(t)
         }
@@ -151,22 +154,28 @@ public enum ReportClaims {
         func mean(_ r: ReportTable.Row) -> Double {
             seeds.map { s in columns.map { r.cells[$0]!.value(seed: s)! }.reduce(0, +) / Double(columns.count) }.reduce(0, +) / Double(seeds.count)
         }
-        let scope = columns.count == 1 ? t.columns[columns[0]].name : "mean over \(columns.count) columns"
+        let scope = columns.count == 1 ? t.columns[columns[0]].name
+            : columns.allSatisfy({ t.columns[$0].averageOf != nil }) ? "mean of " + columns.map { t.columns[$0].name }.joined(separator: " and ")
+            : "mean over \(columns.count) columns"
         let lower = columns.allSatisfy { !t.columns[$0].higherIsBetter }
         var what = "\(a.label) − \(b.label) on \(scope)"
         if lower { what = "\(b.label) − \(a.label) on \(scope) (lower is better)" }
         let paperDiffs = columns.map { i -> Double? in
-            guard let task = t.columns[i].paperTask, let x = paper.value(table: paperTable, method: a.key, task: task),
-                  let y = paper.value(table: paperTable, method: b.key, task: task) else { return nil }
+            let table = t.columns[i].paperTable ?? paperTable
+            guard let task = t.columns[i].paperTask, let x = paper.value(table: table, method: a.key, task: task),
+                  let y = paper.value(table: table, method: b.key, task: task) else { return nil }
             return sign(t, i) * (x - y)
         }
         let paperEffect = paperDiffs.contains(where: { $0 == nil }) ? nil : paperDiffs.map { $0! }.reduce(0, +) / Double(paperDiffs.count)
-        // The same difference as cell terms, the average column spelled out as its task columns.
-        let termColumns = columns.flatMap { t.columns[$0].name == "average" ? axisColumns(t) : [$0] }
-        var terms: [Bootstrap.Term] = []
-        for i in termColumns {
-            let w = sign(t, i) / Double(termColumns.count)
-            terms += [.init(row: a.key, column: t.columns[i].name, weight: w), .init(row: b.key, column: t.columns[i].name, weight: -w)]
+        // The same difference as cell terms, each average column spelled out as its task columns.
+        var termColumns: [Int] = [], terms: [Bootstrap.Term] = []
+        for i in columns {
+            let members = t.columns[i].averageOf.map { names in names.compactMap { n in t.columns.firstIndex { $0.name == n } } } ?? [i]
+            for m in members {
+                let w = sign(t, m) / Double(columns.count * members.count)
+                terms += [.init(row: a.key, column: t.columns[m].name, weight: w), .init(row: b.key, column: t.columns[m].name, weight: -w)]
+            }
+            termColumns += members
         }
         let runs = "beats|" + seeds.map { s in columns.map { a.cells[$0]!.run(seed: s)! + ">" + b.cells[$0]!.run(seed: s)! }.joined(separator: ",") }
             .joined(separator: ";")
@@ -242,9 +251,9 @@ public enum ReportClaims {
 
     static func sign(_ t: ReportTable, _ i: Int) -> Double { t.columns[i].higherIsBetter ? 1 : -1 }
 
-    /// The columns an axis runs over: not the derived "average", not the not-yet-runnable ones.
+    /// The columns an axis runs over: not the derived averages, not the not-yet-runnable ones.
     static func axisColumns(_ t: ReportTable) -> [Int] {
-        t.columns.indices.filter { t.columns[$0].name != "average" && t.columns[$0].unavailable == nil }
+        t.columns.indices.filter { t.columns[$0].averageOf == nil && t.columns[$0].unavailable == nil }
     }
 
     static func ends(_ t: ReportTable) -> (Int, Int)? {

@@ -29,7 +29,7 @@ public enum ReportInputs {
             // Secondary metrics "column.metric" ride along on the column's stage.
             var entries: [(column: String, metric: String, cell: JSONValue, place: String)] = []
             for (ci, cell) in rowCells.enumerated() where cell != .null && ci < columns.count {
-                guard let name = columns[ci]["name"]?.stringValue, name != "average", columns[ci]["unavailable"] == nil else { continue }
+                guard let name = columns[ci]["name"]?.stringValue, name != "average", columns[ci]["averageOf"] == nil, columns[ci]["unavailable"] == nil else { continue }
                 entries.append((name, columns[ci]["metric"]?.stringValue ?? "", cell, "$.rows[\(ri)].cells[\(ci)]"))
             }
             for (k, cell) in row["extra"]?.objectValue ?? [:] {

@@ -39,8 +39,21 @@ public struct ReportLayout: Decodable, Sendable {
         public var paperTask: String
         public var reason: String
     }
-    /// Adds an "average" column: per seed, the mean over the task columns (the paper's GLUE/SuperGLUE average).
+    /// Adds an "average" column: per seed, the mean over the task columns (the paper's GLUE/SuperGLUE average);
+    /// with `column_groups` present in the table, one average per group instead.
     public var average: Bool?
+    /// Blocks of columns whose paper numbers sit in their own table of the numbers file, each with its own
+    /// average (Table 1: GLUE and SuperGLUE). A group applies when the table has any of its columns.
+    public var columnGroups: [ColumnGroup]?
+    public struct ColumnGroup: Decodable, Sendable {
+        /// "SuperGLUE" (for captions).
+        public var name: String
+        /// The group's table in the paper-numbers file ("table1-superglue"): its tasks and its average.
+        public var paper: String
+        public var columns: [String]
+        /// The name of the group's average column ("superglue-average").
+        public var average: String
+    }
     /// Adds a line per row with its ratio to this row (Table 4's HyperMoE/MoE).
     public var ratioTo: String?
     /// Metrics where lower is better (perplexity).
@@ -61,7 +74,8 @@ public struct ReportLayout: Decodable, Sendable {
         public var better: String?
         public var worse: String?
         public var row: String?
-        /// For `beats`: compare in one column instead of the average over columns.
+        /// For `beats`: compare in one column instead of the average over columns. A claim on a column the table
+        /// does not have (one another profile adds, as the paper profile's SuperGLUE average) is left out.
         public var column: String?
         /// For `beats`: an "at least as good" claim — the non-inferiority margin in the metric's units (the
         /// claim holds when better − worse is credibly above −margin).

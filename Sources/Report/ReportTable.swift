@@ -52,6 +52,10 @@ public struct ReportTable: Codable, Sendable {
         public var unavailable: String? = nil
         /// Examples per split of this column's prepared data ("train" → 16656), when recorded.
         public var sizes: [String: Int]? = nil
+        /// The paper-numbers table this column's paper values come from, when not the layout's (a column group's).
+        public var paperTable: String? = nil
+        /// Set for a derived average column: the task columns it averages, per seed.
+        public var averageOf: [String]? = nil
     }
     public struct Row: Codable, Sendable {
         public var key: String

@@ -55,6 +55,16 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(ClassificationMetrics.f1(predictions: [0, 0], labels: [0, 0]), 0, "no positives anywhere → 0 (sklearn zero_division)")
     }
 
+    /// sklearn `f1_score(average="macro")` by hand: class 0 F1 0.8, classes 1 and 2 F1 0 → 0.8 / 3.
+    func testMacroF1AndMultiRCAnswerSets() {
+        XCTAssertEqual(ClassificationMetrics.macroF1(predictions: [0, 1, 2, 0, 1, 2], labels: [0, 2, 1, 0, 0, 1]), 0.8 / 3, accuracy: 1e-12)
+        XCTAssertEqual(ClassificationMetrics.macroF1(predictions: [1, 1], labels: [1, 1]), 1)
+        // Question 1 all right, question 2 not: EM 50; F1a over the five answers: tp 2, fp 1, fn 1 → 2/3.
+        let s = AnswerSetMetrics.score(predictions: [[1, 0], [1, 1, 0]], labels: [[1, 0], [0, 1, 1]])
+        XCTAssertEqual(s.exactMatch, 50)
+        XCTAssertEqual(s.f1a, 200.0 / 3, accuracy: 1e-9)
+    }
+
     func testSQuADNormalisationAndScores() {
         XCTAssertEqual(SQuADMetric.normalize("The  Quick, brown fox!"), "quick brown fox")
         XCTAssertEqual(SQuADMetric.normalize("an apple a day theatre"), "apple day theatre")

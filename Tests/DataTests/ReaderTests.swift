@@ -59,6 +59,28 @@ final class ReaderTests: XCTestCase {
         assertError(try SuperGLUEReader.read(file("x.jsonl", "{not json}\n"), task: .wic), line: 1, field: nil)
     }
 
+    /// COPA, MultiRC and ReCoRD rows carry the question they answer (scored per question) and share their item's or
+    /// passage's source document; a broken nested field is named by its path.
+    func testSuperGLUECandidatesAndNestedFieldErrors() throws {
+        let copa = try SuperGLUEReader.read(file("copa.jsonl", #"{"premise": "My body cast a shadow.", "choice1": "The sun was rising.", "choice2": "The grass was cut.", "question": "cause", "idx": 4, "label": 1}"#), task: .copa)
+        XCTAssertEqual(copa.map(\.candidate), [Candidate(question: "copa-4", text: "The sun was rising."), Candidate(question: "copa-4", text: "The grass was cut.")])
+        XCTAssertEqual(copa.map(\.label), [.classIndex(0), .classIndex(1)])
+        XCTAssertEqual(copa[0].sources, copa[1].sources, "one item, one document")
+        let multirc = #"{"idx": 2, "passage": {"text": "P.", "questions": [{"question": "Q?", "idx": 7, "answers": [{"text": "a", "idx": 0, "label": 1}, {"text": "b", "idx": 1, "label": 0}]}, {"question": "R?", "idx": 8, "answers": [{"text": "c", "idx": 2, "label": 0}]}]}}"#
+        let m = try SuperGLUEReader.read(file("m.jsonl", multirc), task: .multirc)
+        XCTAssertEqual(m.map { $0.candidate?.question }, ["multirc-2-q7", "multirc-2-q7", "multirc-2-q8"])
+        XCTAssertEqual(Set(m.flatMap(\.sources)).count, 1, "the passage is the document of all its questions")
+        assertError(try SuperGLUEReader.read(file("m2.jsonl", "\n" + multirc.replacingOccurrences(of: #""idx": 1, "label": 0"#, with: #""idx": 1, "label": "maybe""#)), task: .multirc),
+                    line: 2, field: "passage.questions[0].answers[1].label")
+        let record = try SuperGLUEReader.read(file("r.jsonl", #"{"idx": 0, "passage": {"text": "Obama met Merkel.", "entities": [{"start": 0, "end": 4}, {"start": 10, "end": 15}]}, "qas": [{"query": "@placeholder is German.", "idx": 3, "answers": [{"start": 10, "end": 15, "text": "Merkel"}]}]}"#), task: .record)
+        XCTAssertEqual(record.map(\.candidate), [Candidate(question: "record-0-3", text: "Merkel", answers: ["Merkel"]),
+                                                 Candidate(question: "record-0-3", text: "Obama", answers: ["Merkel"])])
+        assertError(try SuperGLUEReader.read(file("r2.jsonl", #"{"idx": 0, "passage": {"text": "Obama.", "entities": [{"start": 0, "end": 40}]}, "qas": []}"#), task: .record),
+                    line: 1, field: "passage.entities[0]")
+        assertError(try SuperGLUEReader.read(file("c2.jsonl", #"{"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "idx": 0, "label": 2}"#), task: .copa),
+                    line: 1, field: "label")
+    }
+
     func testSQuAD() throws {
         let json = #"{"version": "1.1", "data": [{"title": "T", "paragraphs": [{"context": "Café in Paris opened 1886.", "qas": [{"id": "q1", "question": "Where?", "answers": [{"text": "Paris", "answer_start": 8}]}]}]}]}"#
         let ex = try SQuADReader.read(file("s.json", json))

@@ -1,16 +1,17 @@
+import Data
 import Foundation
 import Formats
 import TestSupport
 import XCTest
 
-/// The paper-data profiles (Table 1 on GLUE, Table 3 and Figure 3 on SQuAD v1.1) on tiny files written here in
+/// The paper-data profiles (Table 1 on GLUE and SuperGLUE, Table 3 and Figure 3 on SQuAD v1.1) on tiny files written here in
 /// the originals' formats: the paper profile refuses to start until the files and hashes are there, `hmpipe data
 /// check` says what is missing, wrong or malformed, and the paper-smoke profile runs them end to end.
 final class PaperDataProfilesTests: XCTestCase {
     let repo = ReleaseBinary.repo
 
     /// Tiny GLUE/SQuAD files in the formats the downloads use; returns the `task_files` JSON with their hashes.
-    private func writeData(_ root: URL, corruptSTSB: Bool = false) throws -> (tables: [String: String], root: URL) {
+    private func writeData(_ root: URL, corruptSTSB: Bool = false, corruptMultiRC: Bool = false) throws -> (tables: [String: String], root: URL) {
         let fm = FileManager.default
         func write(_ relative: String, _ text: String) throws -> String {
             let url = root.appendingPathComponent(relative)
@@ -80,8 +81,22 @@ final class PaperDataProfilesTests: XCTestCase {
         var table2 = squadFiles
         table2["wikitext-lm"] = ["train_file": try pinned(try write("wikitext-2/wiki.train.raw", wikitext(0..<12))),
                                  "test_file": try pinned(try write("wikitext-2/wiki.test.raw", wikitext(40..<44)))]
+        // SuperGLUE: data/superglue/<Task>/{train,val}.jsonl as the download has them; MultiRC's val line 2 broken on request.
+        var superglue: [String: Any] = [:]
+        for g in SuperGLUETask.allCases {
+            let dir = SuperGLUEFixture.directories[g]!
+            var val = try SuperGLUEFixture.jsonl(g, items: Array(100..<106), sentence: sentence)
+            if corruptMultiRC && g == .multirc {
+                var lines = val.split(separator: "\n").map(String.init)
+                lines[1] = lines[1].replacingOccurrences(of: #""label":0"#, with: #""label":"maybe""#)
+                val = lines.joined(separator: "\n") + "\n"
+            }
+            superglue["superglue-\(g.rawValue)"] = [
+                "train_file": try pinned(try write("superglue/\(dir)/train.jsonl", try SuperGLUEFixture.jsonl(g, items: Array(0..<24), sentence: sentence))),
+                "test_file": try pinned(try write("superglue/\(dir)/val.jsonl", val))]
+        }
         func json(_ o: Any) throws -> String { String(decoding: try JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self) }
-        return (["glue": try json(glue), "squad": try json(squadFiles), "table2": try json(table2),
+        return (["glue": try json(glue), "superglue": try json(superglue), "squad": try json(squadFiles), "table2": try json(table2),
                  "xsum": try json(sum["xsum"]!), "cnndm": try json(sum["cnndm"]!)], root)
     }
 
@@ -101,7 +116,11 @@ final class PaperDataProfilesTests: XCTestCase {
             XCTAssertTrue(out.contains("files.train_file: data/glue/\(dir)/train.tsv not found"), out)
             XCTAssertTrue(out.contains("paste the first field of `sha256sum data/glue/\(dir)/\(dev).tsv`"), out)
         }
-        XCTAssertEqual(out.components(separatedBy: "not found").count - 1, 16, "each file once, not once per cell:\n\(out)")
+        for dir in ["BoolQ", "CB", "COPA", "MultiRC", "ReCoRD", "RTE", "WiC", "WSC"] {
+            XCTAssertTrue(out.contains("files.train_file: data/superglue/\(dir)/train.jsonl not found"), out)
+            XCTAssertTrue(out.contains("paste the first field of `sha256sum data/superglue/\(dir)/val.jsonl`"), out)
+        }
+        XCTAssertEqual(out.components(separatedBy: "not found").count - 1, 32, "each file once, not once per cell:\n\(out)")
         for spec in ["table3", "figure3"] {
             (code, out) = try ReleaseBinary.run(["run", "experiments/\(spec).json", "--profile", "paper", "--dry-run", "--workspace", ws])
             XCTAssertEqual(code, 2, out)
@@ -178,5 +197,65 @@ final class PaperDataProfilesTests: XCTestCase {
         for data in ["WikiText (user raw files", "SQuAD v1.1 (user files", "XSum (user JSON Lines", "CNN/DailyMail (user JSON Lines"] {
             XCTAssertTrue(captions.contains(data), "\(data) not in:\n\(captions)")
         }
+    }
+
+    /// The SuperGLUE half of Table 1's paper profile: `data check` lists its 16 files with their hashes and the first
+    /// parsed examples, and names file, line and field of a broken nested row.
+    func testDataCheckListsTheSuperGLUEFiles() throws {
+        var (code, out) = try ReleaseBinary.run(["data", "check", "experiments/table1.json", "--profile", "paper"])
+        XCTAssertEqual(code, 1, out)
+        XCTAssertTrue(out.contains("32 file(s) of yours for 16 task(s)"), out)
+        XCTAssertTrue(out.contains("superglue-record  test_file  data/superglue/ReCoRD/val.jsonl\n      MISSING"), out)
+
+        let sg = "task=[\"superglue-boolq\",\"superglue-cb\",\"superglue-copa\",\"superglue-multirc\",\"superglue-record\",\"superglue-rte\",\"superglue-wic\",\"superglue-wsc\"]"
+        let (tables, _) = try writeData(try temporaryDirectory())
+        (code, out) = try ReleaseBinary.run(["data", "check", "experiments/table1.json", "--profile", "paper-smoke", "--set", sg,
+                                             "--set", "task_files=\(tables["superglue"]!)"])
+        XCTAssertEqual(code, 0, out)
+        XCTAssertEqual(out.components(separatedBy: "sha256 ok").count - 1, 16, out)
+        XCTAssertTrue(out.contains("superglue-multirc: 120 training examples, 30 test examples parsed"), out)   // 5 answers per passage
+        XCTAssertTrue(out.contains("superglue-copa: 48 training examples, 12 test examples parsed"), out)
+        XCTAssertTrue(out.contains("→ class 2 of 3"), out)                                                     // CB's neutral, by name
+        XCTAssertTrue(out.contains("test   \"The river played the symphony on day 101. What happened as a result?\" | \"My neighbour read the book on day 102.\" → class 0 of 2 (question copa-101)"), out)
+
+        let (broken, brokenRoot) = try writeData(try temporaryDirectory(), corruptMultiRC: true)
+        (code, out) = try ReleaseBinary.run(["data", "check", "experiments/table1.json", "--profile", "paper-smoke", "--set", sg,
+                                             "--set", "task_files=\(broken["superglue"]!)"])
+        XCTAssertEqual(code, 1, out)
+        XCTAssertTrue(out.contains("superglue-multirc: cannot be read: \(brokenRoot.path)/superglue/MultiRC/val.jsonl:2 [passage.questions[0].answers[1].label]: missing or not a boolean"), out)
+    }
+
+    /// All eight SuperGLUE tasks through prepare → train → evaluate → report at the smoke budget: COPA, MultiRC and
+    /// ReCoRD scored per question, the SuperGLUE average beside the paper's, its claim tested.
+    func testPaperSmokeRunsTheSuperGLUEColumnsEndToEnd() throws {
+        let dir = try temporaryDirectory()
+        let (tables, _) = try writeData(dir.appendingPathComponent("data"))
+        let tasks = SuperGLUETask.allCases.map { "\"superglue-\($0.rawValue)\"" }.joined(separator: ",")
+        let args = ["--profile", "paper-smoke", "--set", "task=[\(tasks)]", "--set", "task_files=\(tables["superglue"]!)",
+                    "--workspace", dir.appendingPathComponent("ws").path]
+        var (code, out) = try ReleaseBinary.run(["run", "experiments/table1.json", "-j", "2"] + args)
+        XCTAssertEqual(code, 0, out)
+        (code, out) = try ReleaseBinary.run(["report", "experiments/table1.json", "--format", "json"] + args)
+        XCTAssertEqual(code, 0, out)
+        let table = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], out)
+        XCTAssertEqual(table["cellsDone"] as? Int, 24)
+        let columns = table["columns"] as? [[String: Any]] ?? []
+        XCTAssertEqual(columns.compactMap { $0["name"] as? String },
+                       SuperGLUETask.allCases.map { "superglue-\($0.rawValue)" } + ["superglue-average"])
+        XCTAssertEqual(columns.compactMap { $0["metric"] as? String }.prefix(8),
+                       ["accuracy", "accuracy", "accuracy", "f1a", "em", "accuracy", "accuracy", "accuracy"])
+        // Every cell has its value (n = 1): the per-question metrics were recorded.
+        for row in table["rows"] as? [[String: Any]] ?? [] {
+            let cells = row["cells"] as? [Any] ?? []
+            XCTAssertEqual(cells.compactMap { ($0 as? [String: Any])?["n"] as? Int }, Array(repeating: 1, count: 9), "\(row["key"] ?? "")")
+        }
+        let paperRows = table["paperRows"] as? [[String: Any]] ?? []
+        XCTAssertEqual((paperRows.first { ($0["label"] as? String) == "paper: HyperMoE" }?["values"] as? [Double])?.last, 64.88)
+        let claims = (table["claims"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        XCTAssertTrue(claims.contains("HyperMoE beats MoE on the SuperGLUE average") && !claims.contains("HyperMoE beats MoE on the GLUE average"), "\(claims)")
+        let captions = (table["caption"] as? [String] ?? []).joined(separator: "\n")
+        XCTAssertTrue(captions.contains("SuperGLUE ReCoRD (user JSON Lines files: train → train/validation, val → test; each candidate entity scored"), captions)
+        XCTAssertTrue(captions.contains("`superglue-average`: per seed, the mean of the 8 SuperGLUE columns"), captions)
+        XCTAssertTrue(captions.contains("test 30 rows (12 questions) from 6 documents"), captions)   // MultiRC: 6 passages, 2 questions each
     }
 }

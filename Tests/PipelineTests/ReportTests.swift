@@ -72,19 +72,26 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(svg.contains(">(a) MoE") || svg.contains(">MoE"), svg)
     }
 
+    /// A layout from a `report` block written to a spec file (as `hmpipe report` reads it).
+    func load(_ report: [String: Any]) throws -> ReportLayout {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: ["report": report]).write(to: url)
+        return try XCTUnwrap(ReportLayout.load(specFile: url))
+    }
+
+    /// A finished cell of a task-column table: accuracy of variant on task at seed.
+    func taskCell(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
+        CellResult(spec: "t", profile: "default", label: "\(v)-\(task)-\(seed)",
+                   axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
+                   stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
+    }
+
     func testAverageColumnIsPerSeedMeanOverTasks() throws {
         var json: [String: Any] = ["paper": "table1-glue", "title": "T1", "rows": "variant", "columns": "task", "stage": "test",
                                    "metric": ["default": "accuracy"], "paper_task": ["a": "sst2", "average": "average"],
                                    "backbone": "tiny", "average": true]
         json["row_order"] = ["moe", "hypermoe"]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).json")
-        try JSONSerialization.data(withJSONObject: ["report": json]).write(to: url)
-        let layout = try XCTUnwrap(ReportLayout.load(specFile: url))
-        func c(_ v: String, _ task: String, _ seed: Int, _ acc: Double) -> CellResult {
-            CellResult(spec: "t", profile: "default", label: "\(v)-\(task)-\(seed)",
-                       axes: ["variant": .string(v), "task": .string(task), "seed": .int(Int64(seed))],
-                       stages: ["test": .init(key: "k\(v)\(task)\(seed)", status: .done, metrics: ["accuracy": acc])])
-        }
+        let layout = try load(json), c = taskCell
         let cells = [c("moe", "a", 0, 80), c("moe", "b", 0, 60), c("moe", "a", 1, 90), c("moe", "b", 1, 70)]
         let t = ReportBuilder(layout: layout, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: [:])
         XCTAssertEqual(t.columns.last?.name, "average")
@@ -92,6 +99,46 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(avg.values, [70, 80])   // per seed: (80+60)/2, (90+70)/2
         XCTAssertEqual(avg.seeds, ["0", "1"])
         XCTAssertTrue(ReportRenderer.markdown(t).contains("_82.77_"), "paper GLUE average for MoE")
+    }
+
+    /// Table 1's paper profile: GLUE and SuperGLUE columns, each group with its own per-seed average and the
+    /// paper's numbers from its own table; a claim on a column the table lacks is left out.
+    func testColumnGroupsAverageSeparatelyWithTheirOwnPaperNumbers() throws {
+        let json: [String: Any] = [
+            "paper": "table1-glue", "title": "T1", "rows": "variant", "columns": "task", "stage": "test",
+            "metric": ["default": "accuracy"], "backbone": "tiny", "average": true, "row_order": ["moe", "hypermoe"],
+            "column_groups": [["name": "GLUE", "paper": "table1-glue", "columns": ["glue-rte"], "average": "glue-average"],
+                              ["name": "SuperGLUE", "paper": "table1-superglue", "columns": ["superglue-boolq", "superglue-cb"], "average": "superglue-average"]],
+            "claims": [["text": "h > m on SuperGLUE", "better": "hypermoe", "worse": "moe", "column": "superglue-average"],
+                       ["text": "another profile's column", "better": "hypermoe", "worse": "moe", "column": "superglue-wsc"],
+                       ["text": "h > m on the averages", "better": "hypermoe", "worse": "moe"]]]
+        let layout = try load(json), c = taskCell
+        var cells: [CellResult] = []
+        for (v, shift) in [("moe", 0.0), ("hypermoe", 2.0)] {
+            for seed in 0..<2 {
+                let s = Double(seed)
+                cells += [c(v, "glue-rte", seed, 60 + s), c(v, "superglue-boolq", seed, 70 + shift + s), c(v, "superglue-cb", seed, 50 + shift * 2 - s)]
+            }
+        }
+        let t = ReportBuilder(layout: layout, paper: try paper()).build(spec: "t", profile: "paper", cells: cells, parameters: [:])
+        XCTAssertEqual(t.columns.map(\.name), ["glue-rte", "superglue-boolq", "superglue-cb", "glue-average", "superglue-average"])
+        XCTAssertEqual(t.columns[4].averageOf, ["superglue-boolq", "superglue-cb"])
+        XCTAssertEqual(t.rows[0].cells[4]?.values, [60, 60])   // MoE per seed: (70+50)/2, (71+49)/2
+        XCTAssertEqual(t.rows[1].cells[4]?.values, [63, 63])
+        XCTAssertEqual(t.rows[0].cells[3]?.values, [60, 61])   // the GLUE average is RTE's alone here
+        let md = ReportRenderer.markdown(t)
+        for paperValue in ["_67.35_", "_72.69_", "_69.64_", "_82.77_", "_64.04_", "_64.88_"] {
+            XCTAssertTrue(md.contains(paperValue), "\(paperValue) (GLUE RTE, BoolQ, CB, GLUE and SuperGLUE averages) in:\n\(md)")
+        }
+        XCTAssertEqual(t.claims.map(\.text), ["h > m on SuperGLUE", "h > m on the averages"])
+        XCTAssertEqual(t.claims[0].perSeed, ["0": 3, "1": 3])
+        XCTAssertEqual(t.claims[0].paperEffect ?? .nan, 64.88 - 64.04, accuracy: 1e-9)
+        XCTAssertEqual(t.claims[0].columnsRead, ["superglue-boolq", "superglue-cb"])
+        // Without a column: the mean of the two averages, GLUE (difference 0) and SuperGLUE (3).
+        XCTAssertEqual(t.claims[1].perSeed, ["0": 1.5, "1": 1.5])
+        XCTAssertEqual(t.claims[1].terms.first { $0.column == "glue-rte" && $0.row == "hypermoe" }?.weight, 0.5)
+        XCTAssertEqual(t.claims[1].terms.first { $0.column == "superglue-cb" && $0.row == "hypermoe" }?.weight, 0.25)
+        XCTAssertTrue(t.caption.contains { $0.hasPrefix("`superglue-average`: per seed, the mean of the 2 SuperGLUE columns") }, "\(t.caption)")
     }
 
     func testClaimVerdicts() throws {

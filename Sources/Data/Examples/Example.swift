@@ -37,16 +37,19 @@ public struct Example: Sendable, Hashable, Codable {
     public var text: String
     public var pair: String?
     public var label: Label
+    /// Set for a candidate of a question scored per question (COPA, MultiRC, ReCoRD); nil for the rest.
+    public var candidate: Candidate?
 
     /// `sources` defaults to the example's own text (and pair): the right identity when each example is its own
     /// document (a VADER sentence, a GLUE row); derived tasks pass the text they were cut from.
     public init(id: String, group: String? = nil, sources: [SourceDocument]? = nil, text: String, pair: String? = nil,
-                label: Label) {
+                label: Label, candidate: Candidate? = nil) {
         self.id = id
         self.group = group ?? id
         self.sources = sources ?? [SourceDocument(id: group ?? id, text: pair.map { text + "\u{1F}" + $0 } ?? text)]
         self.text = text
         self.pair = pair
         self.label = label
+        self.candidate = candidate
     }
 }

@@ -18,6 +18,15 @@ public enum ClassificationMetrics {
         return denom == 0 ? 0 : Double(2 * tp) / Double(denom)
     }
 
+    /// Macro-averaged F1 as sklearn's `f1_score(average="macro")`: the unweighted mean of each class's binary F1
+    /// over the classes that occur in labels or predictions (SuperGLUE's CB reports it beside accuracy).
+    public static func macroF1(predictions: [Int], labels: [Int]) -> Double {
+        precondition(predictions.count == labels.count)
+        let classes = Set(predictions + labels)
+        if classes.isEmpty { return 0 }
+        return classes.map { f1(predictions: predictions, labels: labels, positive: $0) }.reduce(0, +) / Double(classes.count)
+    }
+
     /// Matthews correlation as sklearn's `matthews_corrcoef` (multiclass form via the confusion matrix);
     /// 0 when either marginal is constant (e.g. all predictions one class).
     public static func matthews(predictions: [Int], labels: [Int]) -> Double {

@@ -1,10 +1,12 @@
 import Foundation
 
-/// SuperGLUE JSONL files (`train.jsonl`, `val.jsonl`, `test.jsonl`). Multiple-choice and multi-answer tasks
-/// are flattened into binary pair classification — one example per (question, candidate) — with the
-/// original item as the group so splits and evaluation keep candidates together:
-/// COPA (premise+connective, choice), MultiRC (paragraph, question+answer), ReCoRD (passage, query with the
-/// candidate entity filled in), WSC (text, "span2 refers to span1"). Test files without labels give `.none`.
+/// SuperGLUE JSONL files as distributed (`train.jsonl`, `val.jsonl`, `test.jsonl`). Multiple-choice and
+/// multi-answer tasks are flattened into binary pair classification — one example per (question, candidate),
+/// each carrying its `Candidate` (the question it answers) so evaluation can score per question: COPA
+/// (premise+connective, choice), MultiRC (paragraph, question+answer), ReCoRD (passage, query with the candidate
+/// entity filled in). Their source document is the item (COPA) or the passage (MultiRC, ReCoRD), so splits keep
+/// a passage's questions together. WSC is a pair (text, "span2 refers to span1"). Test files without labels
+/// give `.none`. A malformed field is named by its path in the line's object (`passage.questions[0].answers[1].label`).
 public enum SuperGLUETask: String, Sendable, CaseIterable, Codable {
     case boolq, cb, copa, multirc, record, rte, wic, wsc
 
@@ -52,41 +54,57 @@ public enum SuperGLUEReader {
                 let q = try r.string("question")
                 guard q == "cause" || q == "effect" else { throw DataError(file: file, line: r.line, field: "question", "'\(q)' is neither cause nor effect") }
                 let premise = try r.string("premise") + (q == "cause" ? " What was the cause?" : " What happened as a result?")
+                let choices = [try r.string("choice1"), try r.string("choice2")]
                 let answer = r.has("label") ? try r.int("label") : nil
-                for (k, key) in ["choice1", "choice2"].enumerated() {
-                    out.append(Example(id: "\(id)-\(k)", group: id, text: premise, pair: try r.string(key),
-                                       label: answer.map { .classIndex($0 == k ? 1 : 0) } ?? .none))
+                if let answer, answer != 0 && answer != 1 {
+                    throw DataError(file: file, line: r.line, field: "label", "\(answer) is not 0 (choice1) or 1 (choice2)")
+                }
+                let item = [SourceDocument(id: id, text: ([premise] + choices).joined(separator: "\u{1F}"))]
+                for (k, choice) in choices.enumerated() {
+                    out.append(Example(id: "\(id)-\(k)", group: id, sources: item, text: premise, pair: choice,
+                                       label: answer.map { .classIndex($0 == k ? 1 : 0) } ?? .none,
+                                       candidate: Candidate(question: id, text: choice)))
                 }
             case .multirc:
                 let passage = try r.record("passage")
                 let paragraph = try passage.string("text")
-                for q in try passage.records("questions") {
+                let document = [SourceDocument(id: id, text: paragraph)]
+                for (qk, q) in try passage.records("questions").enumerated() {
                     let question = try q.string("question")
-                    for a in try q.records("answers") {
-                        let aid = a.object["idx"].map { "\($0)" } ?? "?"
-                        out.append(Example(id: "\(id)-q\(q.object["idx"].map { "\($0)" } ?? "?")-a\(aid)", group: id, text: paragraph,
-                                           pair: question + " " + (try a.string("text")),
-                                           label: a.has("label") ? .classIndex(try a.bool("label") ? 1 : 0) : .none))
+                    let qid = "\(id)-q\(q.object["idx"].map { "\($0)" } ?? "\(qk)")"
+                    for (ak, a) in try q.records("answers").enumerated() {
+                        let answer = try a.string("text")
+                        out.append(Example(id: "\(qid)-a\(a.object["idx"].map { "\($0)" } ?? "\(ak)")", group: id, sources: document,
+                                           text: paragraph, pair: question + " " + answer,
+                                           label: a.has("label") ? .classIndex(try a.bool("label") ? 1 : 0) : .none,
+                                           candidate: Candidate(question: qid, text: answer)))
                     }
                 }
             case .record:
                 let passage = try r.record("passage")
                 let ptext = try passage.string("text")
+                let document = [SourceDocument(id: id, text: ptext)]
                 let scalars = Array(ptext.unicodeScalars)
-                let entities = Set(try passage.records("entities").map { e -> String in
+                // Entity offsets count characters (Unicode scalars) and `end` is inclusive, as ReCoRD's files have them.
+                let entities = Set(try passage.records("entities").enumerated().map { k, e -> String in
                     let s = try e.int("start"), t = try e.int("end")
                     guard s >= 0, t < scalars.count, s <= t else {
-                        throw DataError(file: file, line: r.line, field: "entities", "entity [\(s), \(t)] outside the passage")
+                        throw DataError(file: file, line: r.line, field: "passage.entities[\(k)]", "entity [\(s), \(t)] outside the passage (\(scalars.count) characters)")
                     }
                     return String(String.UnicodeScalarView(scalars[s...t]))
                 }).sorted()
-                for q in try r.records("qas") {
+                for (qk, q) in try r.records("qas").enumerated() {
                     let query = try q.string("query")
-                    let answers = q.has("answers") ? Set(try q.records("answers").map { try $0.string("text") }) : nil
+                    guard query.contains("@placeholder") else {
+                        throw DataError(file: file, line: r.line, field: "qas[\(qk)].query", "has no @placeholder to fill with an entity")
+                    }
+                    let qid = "\(id)-\(q.object["idx"].map { "\($0)" } ?? "\(qk)")"
+                    let answers = q.has("answers") ? Array(Set(try q.records("answers").map { try $0.string("text") })).sorted() : nil
                     for ent in entities {
-                        out.append(Example(id: "\(id)-\(q.object["idx"].map { "\($0)" } ?? "?")-\(ent)", group: id, text: ptext,
+                        out.append(Example(id: "\(qid)-\(ent)", group: id, sources: document, text: ptext,
                                            pair: query.replacingOccurrences(of: "@placeholder", with: ent),
-                                           label: answers.map { .classIndex($0.contains(ent) ? 1 : 0) } ?? .none))
+                                           label: answers.map { .classIndex($0.contains(ent) ? 1 : 0) } ?? .none,
+                                           candidate: Candidate(question: qid, text: ent, answers: answers)))
                     }
                 }
             }

@@ -55,7 +55,7 @@ public enum SpecSchemas {
         "better": {"type": "string", "description": "Row key (beats, gap_grows)."},
         "worse": {"type": "string", "description": "Row key (beats, gap_grows)."},
         "row": {"type": "string", "description": "Row key (improves)."},
-        "column": {"type": "string", "description": "beats only: compare in this column instead of the average over columns."},
+        "column": {"type": "string", "description": "beats only: compare in this column instead of the average over columns; a column the table lacks (another profile's) leaves the claim out."},
         "margin": {"type": "number", "minimum": 0, "description": "beats only: an \"at least as good\" claim — non-inferiority margin in the metric's units; reproduced when the 95 % interval of better − worse lies above −margin."}
       }
     },

@@ -5,9 +5,11 @@ import Kernels
 import Model
 
 /// `evaluate`: the trained model on one split (`data` shard), scored with the task's metrics as the paper's
-/// tables report them (×100): accuracy/F1/Matthews, Pearson/Spearman, SQuAD EM/F1 on answer text.
+/// tables report them (×100): accuracy/F1/Matthews, Pearson/Spearman, SQuAD EM/F1 on answer text; tasks scored
+/// per question (COPA, MultiRC, ReCoRD) by `QuestionScoring` from the candidate rows `task.json` lists for `split`.
 /// Inputs: `model`, `data`, `task`; span tasks also `answers` (gold texts) and `vocab`.
-/// Outputs `metrics.json` and `predictions.jsonl` (one line per example, for reading what the model did).
+/// Outputs `metrics.json` and `predictions.jsonl` (one line per example — per question for tasks scored per
+/// question — for reading what the model did and for the report's bootstrap).
 public struct EvaluateKind: TypedStageKind {
     public let name = "evaluate"
     public let version = "1"
@@ -36,6 +38,7 @@ public struct EvaluateKind: TypedStageKind {
         let plan = ShardReader.Plan(batchSize: batchSize, seed: 0, shuffle: false, bucketBatches: 1, dropLast: false)
 
         var classPredictions: [Int] = [], classLabels: [Int] = []
+        var rowOrder: [Int] = [], positive: [Float] = []   // shard row and positive-class logit of each prediction
         var values: [Double] = [], targets: [Double] = []
         var spans: [(Int, [Int32])] = []   // (example index, predicted answer ids)
         var lossSum = 0.0, tokens = 0, lmTokens = 0
@@ -68,6 +71,8 @@ public struct EvaluateKind: TypedStageKind {
                     let row = out[(r * task.classes)..<((r + 1) * task.classes)]
                     classPredictions.append(row.indices.max { row[$0] < row[$1] }! - r * task.classes)
                     classLabels.append(Int(batch.classLabels[r]))
+                    rowOrder.append(indices[r])
+                    positive.append(task.classes > 1 ? row[r * task.classes + 1] : row[r * task.classes])
                 }
             case .regression:
                 values += out.prefix(batch.rows).map(Double.init)
@@ -95,8 +100,23 @@ public struct EvaluateKind: TypedStageKind {
             // Pure cross-entropy perplexity: the auxiliary balance loss is not part of it (spec decision 23).
             metrics["perplexity"] = Perplexity.fromMeanLoss(meanLoss)
             metrics["eval_tokens"] = Double(lmTokens)
+        case .classification where (task.scoring ?? .rows) != .rows:
+            let split = p.split ?? "test"
+            guard let rows = task.questions?[split] else {
+                throw StageFailure("task \(task.task) is scored per question but task.json lists no questions for split '\(split)'")
+            }
+            // Back in shard-row order, whatever order the batches came in.
+            var byRow = [(Float, Int, Int)](repeating: (0, 0, 0), count: reader.count)
+            for (k, r) in rowOrder.enumerated() { byRow[r] = (positive[k], classPredictions[k], classLabels[k]) }
+            let scored = try QuestionScoring.score(task.scoring!, rows: rows, positive: byRow.map(\.0), predicted: byRow.map(\.1),
+                                                   labels: byRow.map(\.2))
+            metrics.merge(scored.metrics) { _, new in new }
+            lines = scored.lines
         case .classification:
             metrics["accuracy"] = 100 * ClassificationMetrics.accuracy(predictions: classPredictions, labels: classLabels)
+            if task.metrics.contains("macro_f1") {
+                metrics["macro_f1"] = 100 * ClassificationMetrics.macroF1(predictions: classPredictions, labels: classLabels)
+            }
             metrics["matthews"] = 100 * ClassificationMetrics.matthews(predictions: classPredictions, labels: classLabels)
             if task.classes == 2 { metrics["f1"] = 100 * ClassificationMetrics.f1(predictions: classPredictions, labels: classLabels) }
             lines = zip(classPredictions, classLabels).map { "{\"prediction\":\($0),\"label\":\($1)}" }

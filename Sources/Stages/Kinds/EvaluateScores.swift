@@ -6,13 +6,18 @@ import Formats
 /// `evaluate-seq2seq`), so a metric can be recomputed on any resample of the test examples — what the report's
 /// two-level bootstrap needs. Decomposable metrics (accuracy, EM, F1 of spans, ROUGE) are means of per-example
 /// scores; Matthews, F1 of a class, Pearson and Spearman are recomputed from the resampled predictions.
-/// Language modelling writes no per-example lines, so perplexity has no example-level resampling.
+/// Language modelling writes no per-example lines, so perplexity has no example-level resampling. Tasks scored
+/// per question (COPA, MultiRC, ReCoRD) write one line per question, so they resample by question: COPA's
+/// accuracy and ReCoRD's EM/F1 as above, MultiRC's EM as a mean over questions and its F1a recomputed over every
+/// answer of the drawn questions.
 public struct EvaluateScores: Sendable {
     enum Rows: Sendable {
         case classes(predictions: [Int], labels: [Int])
         case values(predictions: [Double], labels: [Double])
         /// Per example, metric name → score (×100): span EM/F1, ROUGE-1/2/L.
         case decomposable([[String: Double]])
+        /// Per question, the predicted and gold class of each of its answers (MultiRC).
+        case answerSets(predictions: [[Int]], labels: [[Int]])
     }
     let rows: Rows
 
@@ -21,6 +26,7 @@ public struct EvaluateScores: Sendable {
         case .classes(let p, _): return p.count
         case .values(let p, _): return p.count
         case .decomposable(let s): return s.count
+        case .answerSets(let p, _): return p.count
         }
     }
 
@@ -45,6 +51,14 @@ public struct EvaluateScores: Sendable {
                 return ["em": s.exactMatch, "f1": s.f1]
             }))
         }
+        if first["predictions"]?.arrayValue != nil {   // answer sets: one line per question
+            func classes(_ j: JSONValue, _ key: String) -> [Int] { j[key]?.arrayValue?.map { Int($0.intValue ?? 0) } ?? [] }
+            let p = json.map { classes($0, "predictions") }, y = json.map { classes($0, "labels") }
+            guard zip(p, y).allSatisfy({ $0.count == $1.count }) else {
+                throw StageFailure("\(file.path): a question's predictions and labels differ in length")
+            }
+            return EvaluateScores(rows: .answerSets(predictions: p, labels: y))
+        }
         if case .int? = first["prediction"], case .int? = first["label"] {
             return EvaluateScores(rows: .classes(predictions: json.map { Int($0["prediction"]?.intValue ?? 0) },
                                                  labels: json.map { Int($0["label"]?.intValue ?? 0) }))
@@ -66,6 +80,7 @@ public struct EvaluateScores: Sendable {
             case "accuracy": return 100 * ClassificationMetrics.accuracy(predictions: ps, labels: ys)
             case "matthews": return 100 * ClassificationMetrics.matthews(predictions: ps, labels: ys)
             case "f1": return 100 * ClassificationMetrics.f1(predictions: ps, labels: ys)
+            case "macro_f1": return 100 * ClassificationMetrics.macroF1(predictions: ps, labels: ys)
             default: return nil
             }
         case .values(let p, let y):
@@ -78,6 +93,13 @@ public struct EvaluateScores: Sendable {
         case .decomposable(let scores):
             guard !indices.isEmpty, scores.first?[metric] != nil else { return nil }
             return indices.map { scores[$0][metric] ?? 0 }.reduce(0, +) / Double(indices.count)
+        case .answerSets(let p, let y):
+            let s = AnswerSetMetrics.score(predictions: indices.map { p[$0] }, labels: indices.map { y[$0] })
+            switch metric {
+            case "em": return s.exactMatch
+            case "f1a": return s.f1a
+            default: return nil
+            }
         }
     }
 }

@@ -6,7 +6,9 @@ import Formats
 /// backbone's WordPiece vocabulary (input `vocab`) and write zstd token shards, plus `task.json` and, for span
 /// tasks, the gold answer texts of the evaluation splits (EM/F1 are scored on text, as SQuAD's script does);
 /// for sequence-to-sequence tasks the reference summaries of the evaluation splits (ROUGE is scored on text).
-/// `files` adds the user's own dataset files (path + sha256) to the inputs the task reads.
+/// `files` adds the user's own dataset files (path + sha256) to the inputs the task reads. For tasks scored per
+/// question (`TaskDefinition.Scoring`) `task.json` also lists which rows of each evaluation split form each
+/// question, and `max_validation` / `max_test` count questions (never cutting one); `max_train` counts rows.
 public struct PrepareKind: TypedStageKind {
     public let name = "prepare"
     public let version = "1"
@@ -74,13 +76,17 @@ public struct PrepareKind: TypedStageKind {
         }
         // Caps keep the default profile inside its time budget; the order is already seeded-random by document.
         if let m = p.maxTrain { splits.train = Array(splits.train.prefix(m)) }
-        if let m = p.maxValidation { splits.validation = Array(splits.validation.prefix(m)) }
-        if let m = p.maxTest { splits.test = Array(splits.test.prefix(m)) }
+        func cap(_ examples: [Example], _ m: Int) -> [Example] {
+            task.scoring == .rows ? Array(examples.prefix(m)) : QuestionRows.firstQuestions(examples, limit: m)
+        }
+        if let m = p.maxValidation { splits.validation = cap(splits.validation, m) }
+        if let m = p.maxTest { splits.test = cap(splits.test, m) }
         try Self.checkLeakage(splits, task: p.task)
         context.log("leakage check passed: no source document in train and validation/test (documents: "
                     + "train \(LeakageCheck.documentCount(splits.train)), validation \(LeakageCheck.documentCount(splits.validation)), "
                     + "test \(LeakageCheck.documentCount(splits.test)))")
         var counts: [String: Int] = [:]
+        var questions: [String: QuestionRows] = [:]
         for (name, examples) in zip(Self.splitNames, [splits.train, splits.validation, splits.test]) {
             guard !examples.isEmpty else { throw StageFailure("task \(p.task): the \(name) split is empty") }
             let encoded: (examples: [TokenizedExample], kind: ShardLabelKind, sources: [Int])
@@ -114,12 +120,18 @@ public struct PrepareKind: TypedStageKind {
                 encoder.outputFormatting = [.sortedKeys]
                 try encoder.encode(references).write(to: context.output("\(name).references.json"))
             }
+            if task.scoring != .rows, name != "train" {
+                let rows = try QuestionRows(examples, rows: encoded.sources, task: p.task)
+                questions[name] = rows
+                context.metric("\(name)_questions", Double(rows.ids.count))
+            }
             context.log("\(name): \(examples.count) examples → \(encoded.examples.count) rows")
         }
         let info = TaskInfo(task: task.name, paperTask: task.paperTask, head: task.head, classes: task.classes,
                             metrics: task.metrics, dataDescription: task.dataDescription, realLabels: task.realLabels,
                             counts: counts, vocabHash: tokenizer.vocabulary.hash, vocabSize: tokenizer.vocabulary.count,
-                            maxLength: p.maxLength, maxTargetLength: task.head == .seq2seq ? p.maxTargetLength : nil)
+                            maxLength: p.maxLength, maxTargetLength: task.head == .seq2seq ? p.maxTargetLength : nil,
+                            scoring: task.scoring == .rows ? nil : task.scoring, questions: questions.isEmpty ? nil : questions)
         try info.write(to: context.output("task.json"))
     }
 

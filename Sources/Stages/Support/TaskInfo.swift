@@ -16,6 +16,10 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     public var maxLength: Int
     /// The source length is `maxLength`; sequence-to-sequence tasks also cap the target (BOS … EOS).
     public var maxTargetLength: Int?
+    /// Tasks scored per question: how, and per evaluation split ("validation", "test") which rows form each
+    /// question. Absent for the rest (and in task.json files written before them).
+    public var scoring: TaskDefinition.Scoring? = nil
+    public var questions: [String: QuestionRows]? = nil
 
     public static func load(_ url: URL) throws -> TaskInfo {
         let decoder = JSONDecoder()

@@ -146,8 +146,40 @@ public enum TaskCatalogue {
                               test: try GLUEReader.read(try input(inputs, "test_file"), task: g))
                 })
         }
+        for g in SuperGLUETask.allCases {
+            tasks.append(superGLUE(g))
+        }
         return Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0) })
     }()
+
+    /// A SuperGLUE task on the user's JSON Lines files (train.jsonl → train/validation, val.jsonl → test: the split
+    /// the paper scored), with the paper's metric first (MultiRC F1a, ReCoRD EM, the rest accuracy; CB adds macro-F1).
+    static func superGLUE(_ g: SuperGLUETask) -> TaskDefinition {
+        let (metrics, scoring, how): ([String], TaskDefinition.Scoring, String) = {
+            switch g {
+            case .copa:
+                return (["accuracy"], .pickBest, "; each premise+choice pair scored by the positive-class logit, the larger picked, accuracy per question; the bootstrap resamples questions")
+            case .multirc:
+                return (["f1a", "em"], .answerSet, "; each answer judged on its own, EM per question, F1a over all answers; the bootstrap resamples questions")
+            case .record:
+                return (["em", "f1"], .pickBest, "; each candidate entity scored by the positive-class logit, the largest picked, EM/F1 of its text per query; the bootstrap resamples questions")
+            case .cb:
+                return (["accuracy", "macro_f1"], .rows, "")
+            case .boolq, .rte, .wic, .wsc:
+                return (["accuracy", "f1"], .rows, "")
+            }
+        }()
+        let names: [SuperGLUETask: String] = [.boolq: "BoolQ", .cb: "CB", .copa: "COPA", .multirc: "MultiRC", .record: "ReCoRD",
+                                              .rte: "RTE", .wic: "WiC", .wsc: "WSC"]
+        return TaskDefinition(
+            name: "superglue-\(g.rawValue)", paperTask: g == .rte ? "superglue_rte" : g.rawValue, metrics: metrics,
+            head: .classification, scoring: scoring, classes: g.labelNames.count,
+            dataDescription: "SuperGLUE \(names[g]!) (user JSON Lines files: train → train/validation, val → test\(how))",
+            realLabels: true, requiredInputs: ["train_file", "test_file"], splitVersion: 2) { inputs, _ in
+                .presplit(train: try SuperGLUEReader.read(try input(inputs, "train_file"), task: g),
+                          test: try SuperGLUEReader.read(try input(inputs, "test_file"), task: g))
+            }
+    }
 }
 
 /// The last prose read, by file paths: the MoE backbone's stage splits five prose tasks over the same files,

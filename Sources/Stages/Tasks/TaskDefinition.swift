@@ -6,6 +6,17 @@ import Foundation
 /// its labels are real or derived.
 public struct TaskDefinition: Sendable {
     public enum Head: String, Codable, Sendable { case classification, regression, span, lm, seq2seq }
+    /// How `evaluate` scores a classification task: per row, or per question from its candidate rows (the
+    /// examples carry a `Candidate`; SuperGLUE's COPA, ReCoRD and MultiRC).
+    public enum Scoring: String, Codable, Sendable {
+        case rows
+        /// The candidate with the largest positive-class logit is the question's answer: accuracy when the rows'
+        /// labels mark the right one (COPA), EM/F1 of its text against the gold answers when they are given (ReCoRD).
+        case pickBest = "pick-best"
+        /// Every candidate is judged on its own; a question is an exact match when all its answers are right, F1a
+        /// counts every answer over the split (MultiRC).
+        case answerSet = "answer-set"
+    }
 
     public let name: String
     /// The paper task whose column this fills (e.g. "squad"), or nil.
@@ -13,6 +24,7 @@ public struct TaskDefinition: Sendable {
     /// The metric that goes in the paper's table for this task (first), then extras.
     public let metrics: [String]
     public let head: Head
+    public let scoring: Scoring
     public let classes: Int
     /// One line for report captions: the data and how labels were made.
     public let dataDescription: String
@@ -38,11 +50,11 @@ public struct TaskDefinition: Sendable {
     /// Reads the examples from the named input files.
     public let read: @Sendable (_ inputs: [String: URL], _ seed: UInt64) throws -> Read
 
-    public init(name: String, paperTask: String?, metrics: [String], head: Head, classes: Int = 0,
+    public init(name: String, paperTask: String?, metrics: [String], head: Head, scoring: Scoring = .rows, classes: Int = 0,
                 dataDescription: String, realLabels: Bool, requiredInputs: [String],
                 fractions: (validation: Double, test: Double) = (0.1, 0.1), splitVersion: Int = 1,
                 sharedDocumentOrder: Bool = false, read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
-        self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head
+        self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head; self.scoring = scoring
         self.classes = classes; self.dataDescription = dataDescription; self.realLabels = realLabels
         self.requiredInputs = requiredInputs; self.fractions = fractions; self.splitVersion = splitVersion
         self.sharedDocumentOrder = sharedDocumentOrder; self.read = read

@@ -41,6 +41,6 @@ public enum TaskPreview {
         case .spans(let spans): label = "answer \"\(clip(spans.first?.text ?? "", 40))\"" + (spans.count > 1 ? " (+\(spans.count - 1) more)" : "")
         case .target(let t): label = "summary \"\(clip(t, 50))\""
         }
-        return "\(text) → \(label)"
+        return "\(text) → \(label)" + (e.candidate.map { " (question \($0.question))" } ?? "")
     }
 }
