@@ -29,6 +29,9 @@ public final class Trainer<Model: TrainableModel> {
     public var schedule: LearningRateSchedule
     public var adam: AdamW.Hyper
     public var clipNorm: Float
+    /// Learning-rate multiplier per tensor (1 for all by default): a freshly initialised head can learn faster
+    /// than the pretrained body it sits on (`pretrain-mlm`'s MLM head).
+    public var lrScale: @Sendable (ParameterRef) -> Float = { _ in 1 }
     /// Optimiser steps completed.
     public internal(set) var step = 0
     public private(set) var lastGradNorm: Float = 0
@@ -48,7 +51,7 @@ public final class Trainer<Model: TrainableModel> {
         step += 1
         for ref in p.refs {
             AdamW.update(params: p.value(ref), grads: p.grad(ref), m: p.adamM.pointer + ref.offset,
-                         v: p.adamV.pointer + ref.offset, count: ref.count, lr: lr, step: step, hyper: adam,
+                         v: p.adamV.pointer + ref.offset, count: ref.count, lr: lr * lrScale(ref), step: step, hyper: adam,
                          decay: ref.decay)
         }
         return report
