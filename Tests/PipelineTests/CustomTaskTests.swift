@@ -34,7 +34,7 @@ final class CustomTaskTests: XCTestCase {
             return #"{"q": "Who opened festival \#($0)?", "ctx": "\#(context)", "answers": {"text": ["Lee\#($0)"], "answer_start": [\#(start)]}}"#
         }.joined(separator: "\n"))
 
-        let smoke = #""experts": 2, "steps": 2, "batch_size": 4, "max_train": 16, "max_test": 8, "eval_batch_size": 8, "backbone": "scratch", "variant": "moe""#
+        let smoke = #""experts": 2, "steps": 2, "batch_size": 4, "max_train": 16, "max_test": 8, "eval_batch_size": 8, "backbone": "scratch", "variant": "moe", "pretrain_steps": 2, "pretrain_batch_size": 4"#
         let sentences = dir.appendingPathComponent("own.json")
         try #"""
         {"name": "own", "pipelines": ["\#(repo.path)/pipelines/finetune-minilm-sentences.json"],

@@ -52,6 +52,7 @@ final class SlurmPaperSpecTests: XCTestCase {
             "name": "slurm-scancel",
             "pipelines": [repo.appendingPathComponent("pipelines/finetune-minilm-sentences.json").path],
             "parameters": ["task": "vader-movie", "backbone": "scratch", "variant": "moe", "experts": 2,
+                           "pretrain_steps": 2, "pretrain_batch_size": 4,
                            "steps": 80, "batch_size": 8, "max_train": 400, "max_test": 32, "max_length": 64],
             "grid": ["axes": ["seed": [5]]],
             "profiles": ["smoke": profile, "default": profile, "paper": profile],

@@ -21,7 +21,9 @@ final class SummarizationFilesTests: XCTestCase {
             "variant": "hypermoe", "backbone": "scratch", "experts": 2, "every": 1, "xsum_task": "xsum", "xsum_files": files,
             "sum_width": 32, "sum_layers": 1, "sum_decoder_layers": 1, "sum_heads": 2, "sum_steps": 2, "sum_batch_size": 4,
             "sum_max_source_length": 32, "sum_max_target_length": 12, "sum_max_target_positions": 16, "sum_beam": 2,
-            "sum_max_length": 8, "sum_min_length": 2, "sum_eval_batch_size": 4]
+            "sum_max_length": 8, "sum_min_length": 2, "sum_eval_batch_size": 4,
+            "pretrain_steps": 2, "pretrain_batch_size": 4,
+            "sum_scratch_shape": ["scratch": ["width": 32, "layers": 1, "heads": 2]]]
         let spec: [String: Any] = ["name": "xsum-files", "pipelines": [repo.appendingPathComponent("pipelines/summarize-minilm.json").path],
                                    "parameters": parameters, "targets": ["xsum_test"],
                                    "profiles": ["smoke": [String: Any](), "default": [String: Any](), "paper": [String: Any]()]]

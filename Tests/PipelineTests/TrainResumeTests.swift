@@ -19,6 +19,7 @@ final class TrainResumeTests: XCTestCase {
             "name": "resume-check",
             "pipelines": [repo.appendingPathComponent("pipelines/finetune-minilm-sentences.json").path],
             "parameters": ["task": "vader-movie", "backbone": "scratch", "variant": "hypermoe", "experts": 4,
+                           "pretrain_steps": 2, "pretrain_batch_size": 4,
                            "steps": 80, "batch_size": 8, "max_train": 400, "max_test": 32, "max_length": 64],
             "grid": ["axes": ["seed": [3]]],
             "profiles": ["smoke": profile, "default": profile, "paper": profile],

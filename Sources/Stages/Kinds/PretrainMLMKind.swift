@@ -178,3 +178,14 @@ public struct PretrainMLMKind: TypedStageKind {
         return (c, bert)
     }
 }
+
+/// A fine-tune's `moe_backbone` input, loaded with an error that says how to fix a shape mismatch.
+enum MoEBackboneInput {
+    static func load(_ url: URL, _ body: (URL) throws -> [String]) throws -> [String] {
+        do { return try body(url) } catch let e as CheckpointError {
+            throw StageFailure("\(e) — the MoE backbone (input moe_backbone) must have this model's shape: the same "
+                               + "experts and `every`, and with backbone scratch the same width/layers/heads "
+                               + "(summarize-minilm.json: set sum_scratch_shape to {\"scratch\": {\"width\", \"layers\", \"heads\"}} as sum_width/sum_layers/sum_heads)")
+        }
+    }
+}

@@ -75,7 +75,7 @@ public struct TrainKind: TypedStageKind {
             if modelConfig.moe == nil {
                 context.log("dense variant: the MoE backbone is not used (the dense MiniLM is the backbone)")
             } else {
-                let copied = try model.load(moeBackbone: backbone)
+                let copied = try MoEBackboneInput.load(backbone) { try model.load(moeBackbone: $0) }
                 let routerCopied = copied.contains { $0.hasSuffix(".moe.router") }
                 context.log("started from the pre-trained MoE backbone \(backbone.lastPathComponent): \(copied.count) tensors" +
                             (routerCopied ? ", its Switch router included" : "; its Switch router is NOT used (router \(modelConfig.moe!.router.rawValue))"))

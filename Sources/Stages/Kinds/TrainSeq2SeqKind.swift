@@ -63,7 +63,7 @@ public struct TrainSeq2SeqKind: TypedStageKind {
                                        maxTargetLength: maxTarget, seed: t.seed)
         if let bert { try model.load(bert: bert, cross: p.crossInit?.value ?? .fresh) }
         if let backbone = context.inputs["moe_backbone"], encoder.moe != nil {
-            let copied = try model.load(moeBackbone: backbone)
+            let copied = try MoEBackboneInput.load(backbone) { try model.load(moeBackbone: $0) }
             context.log("started both stacks from the pre-trained MoE backbone \(backbone.lastPathComponent): \(copied.count) tensors"
                         + (copied.contains { $0.hasSuffix(".moe.router") } ? ", its Switch router included" : "; its Switch router is NOT used"))
         }
