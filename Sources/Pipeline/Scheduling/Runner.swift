@@ -100,12 +100,15 @@ struct Scheduler {
         lock.lock()
         while true {
             if runner.cancellation.isCancelled { book.stopLaunching = true }
-            // Launch everything ready, in plan order, up to the job limit.
-            if !book.stopLaunching {
+            // Launch everything ready, in plan order, up to the job limit. An exclusive stage runs alone: while
+            // one runs nothing starts; the first ready one in plan order waits for the running stages to end and
+            // holds back every stage after it (so it is not starved by a stream of others).
+            if !book.stopLaunching && !book.inFlight.contains(where: { plan.nodes[$0]!.resources.exclusive }) {
                 for key in plan.order where book.inFlight.count < jobs && book.pending.contains(key) && !book.inFlight.contains(key) {
                     if let at = book.retryAt[key], at > Date() { continue }
                     let node = plan.nodes[key]!
                     guard node.dependencies.allSatisfy({ book.done.contains($0) || plan.nodes[$0] == nil }) else { continue }
+                    if node.resources.exclusive && !book.inFlight.isEmpty { break }
                     book.inFlight.insert(key)
                     book.retryAt[key] = nil
                     let environment = baseEnvironment.with(force: book.forced.contains(key))
@@ -120,6 +123,7 @@ struct Scheduler {
                         lock.broadcast()
                         lock.unlock()
                     }
+                    if node.resources.exclusive { break }
                 }
                 book.pending.subtract(book.blocked)
             }
