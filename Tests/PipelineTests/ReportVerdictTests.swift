@@ -176,6 +176,26 @@ final class ReportVerdictTests: XCTestCase {
         XCTAssertTrue(text.contains("(22 min per seed, as recorded)"), text)
     }
 
+    /// Table 4's summary: median [min–max] per cell, and ratio rows as the median [min–max] of per-seed ratios
+    /// (not the ratio of the medians or means).
+    func testMedianSummaryGivesSpreadAndPairedRatios() throws {
+        let l = try layout(["paper": "table4", "metric": ["default": "train_samples_per_second"], "ratio_to": "moe", "summary": "median"])
+        let values: [String: [Double]] = ["moe": [10, 12, 11], "hypermoe": [9, 6, 10]]
+        let cells = values.flatMap { v, xs in xs.enumerated().map { s, x in cell(v, seed: s, ["train_samples_per_second": x]) } }
+        let t = ReportBuilder(layout: l, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        let md = ReportRenderer.markdown(t)
+        XCTAssertTrue(md.contains("11.00 [10.00–12.00] (3)"), md)
+        XCTAssertTrue(md.contains("9.00 [6.00–10.00] (3)"), md)
+        // Per-seed ratios 0.9, 0.5, 0.909: median 0.900 (the ratio of medians would be 0.818, of means 0.758).
+        XCTAssertTrue(md.contains("_0.900 [0.500–0.909]_"), md)
+        XCTAssertTrue(md.contains("Cells: median [min–max]"), md)
+        // The default summary keeps mean ± sd and the ratio of means.
+        let plain = try layout(["paper": "table4", "metric": ["default": "train_samples_per_second"], "ratio_to": "moe"])
+        let mdPlain = ReportRenderer.markdown(ReportBuilder(layout: plain, paper: try paper()).build(spec: "t", profile: "default", cells: cells,
+                                                                                                     parameters: ["task": .string("cloze-qa")]))
+        XCTAssertTrue(mdPlain.contains("_0.758_"), mdPlain)
+    }
+
     func testNiceTicks() {
         XCTAssertEqual(ReportChart.niceTicks(lo: 6.8, hi: 27.4), [5, 10, 15, 20, 25, 30])
         XCTAssertEqual(ReportChart.niceTicks(lo: 2.55, hi: 3.7), [2.5, 2.75, 3.0, 3.25, 3.5, 3.75], accuracy: 1e-9)

@@ -41,7 +41,8 @@ public enum SpecSchemas {
       "type": "object",
       "description": "How `hmpipe report` lays out this spec as the paper's table (see docs/reports.md).",
       "properties": {
-        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."}
+        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."},
+        "summary": {"enum": ["mean", "median"], "description": "How a cell sums up its seeds: mean ± sd (default), or median [min–max] for repeated timings (Table 4), whose ratio rows are then the median [min–max] of per-seed ratios."}
       }
     }
   },
