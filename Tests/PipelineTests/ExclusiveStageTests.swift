@@ -4,7 +4,7 @@ import Pipeline
 import XCTest
 
 /// `"exclusive": true` in a stage's resources: the scheduler never runs it beside another stage of the run,
-/// whatever `-j` is (Table 4's timed stages).
+/// whatever `-j` is, and gives it every core (Table 4's timed stages).
 final class ExclusiveStageTests: XCTestCase {
     /// Six independent stages, three of them exclusive, at -j 4: every stage records its start and end (a
     /// monotonic nanosecond clock) and a marker file while it runs. No stage may have been running while an
@@ -51,6 +51,10 @@ final class ExclusiveStageTests: XCTestCase {
                 XCTAssertTrue(end[a]! <= start[b]! || end[b]! <= start[a]!, "\(a) overlaps \(b)")
             }
         }
+        // Alone, an exclusive stage gets every core (what it times must not depend on -j); the others their share.
+        let threads = Dictionary(uniqueKeysWithValues: try p.state().allStages().map { ($0.name, $0.threads) })
+        XCTAssertEqual(threads["timed[seed=1]"], RunOptions.cores)
+        XCTAssertEqual(threads["free[seed=1]"], p.options(jobs: 4).resolvedParallelism.threads)
     }
 
     /// The flag comes from a template's or a profile's resources (a profile can switch it on or off per stage

@@ -9,7 +9,8 @@ public struct StageResources: Sendable, Equatable {
     public var memoryMB: Int
     public var timeMinutes: Int
     /// The scheduler never runs this stage beside another stage of the run (whatever `-j` is): a stage that
-    /// times something (Table 4's throughput) must not share the cores. On Slurm the job also asks for a whole
+    /// times something (Table 4's throughput) must not share the cores, and it gets every core (or `--threads`)
+    /// whatever `-j` is, so what it times does not depend on `-j`. On Slurm the job also asks for a whole
     /// node (`--exclusive`).
     public var exclusive: Bool
 

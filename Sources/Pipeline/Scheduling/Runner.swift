@@ -85,6 +85,7 @@ struct Scheduler {
 
     func run() throws -> RunSummary {
         let (jobs, threads) = runner.options.resolvedParallelism
+        let exclusiveThreads = min(max(1, runner.options.threads ?? RunOptions.cores), RunOptions.cores)
         let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
                                                    runId: runId, threads: threads, force: false,
                                                    cancellation: runner.cancellation, progress: runner.progress,
@@ -111,7 +112,10 @@ struct Scheduler {
                     if node.resources.exclusive && !book.inFlight.isEmpty { break }
                     book.inFlight.insert(key)
                     book.retryAt[key] = nil
-                    let environment = baseEnvironment.with(force: book.forced.contains(key))
+                    // Alone on the machine, an exclusive stage gets every core (or --threads), so what it times
+                    // does not depend on -j.
+                    let environment = baseEnvironment.with(force: book.forced.contains(key),
+                                                           threads: node.resources.exclusive ? exclusiveThreads : nil)
                     runner.progress.stageStarted(node.name)
                     // One thread per attempt in flight, started now: a GCD queue runs only about one block per core
                     // at first, which staggers Slurm submissions (64 in flight) by seconds.
