@@ -126,14 +126,20 @@ public struct PowerPlan: Sendable {
     /// The test-example part of a claim's plan (nothing when its cells have no per-example scores).
     func testExampleLines(_ l: Line, _ hours: (Double) -> String) -> String {
         guard let m = l.testExamples, let v = l.exampleVariance, let sd = l.sd else {
-            return l.sd == nil ? "" : "  test examples: no per-example scores for these cells (perplexity, or runs without predictions): seeds only\n"
+            return l.sd == nil ? "" : "  test examples: no per-example scores for these cells (runs without per-example lines, e.g. LM evaluations cached before they were written): seeds only\n"
         }
         let sizes = m.keys.sorted().map { "\(m[$0]!) in \($0)" }.joined(separator: ", ")
         var out = String(format: "  test examples now %@: test-set sampling sd of the mean difference %.3f (seeds: %.3f)", sizes, v.squareRoot(),
                          sd / Double(max(l.n, 1)).squareRoot())
-        out += l.mdeWithExamples.map { String(format: "; MDE with it %.3f\n", $0) } ?? "\n"
+        out += l.mdeWithExamples.map { String(format: "; MDE with it %.3f", $0) } ?? ""
+        out += Stats.minimumDetectableEffect(sd: sd, n: l.n).map { String(format: " (seeds only: %.3f)\n", $0) } ?? "\n"
         guard l.paperEffect != nil else { return out }
-        if let f = l.examplesFactorForPaper {
+        if v == 0 {   // every resample gives the same difference (identical predictions): nothing to plan here
+            return out + "  test-set sampling adds nothing here (the methods' per-example differences do not vary): plan seeds\n"
+        }
+        if let f = l.examplesFactorForPaper, f < 1 {
+            out += String(format: "  to detect the paper's effect at n = %d seeds: today's test examples suffice (×%.2f of them would do)\n", l.n, f)
+        } else if let f = l.examplesFactorForPaper {
             let wanted = m.keys.sorted().map { c -> String in
                 let need = Int((Double(m[c]!) * f).rounded(.up))
                 let cap = l.testSplit[c].map { need > $0 ? " — more than the \($0) the prepared test split holds" : "" } ?? ""

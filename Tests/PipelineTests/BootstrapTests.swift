@@ -86,6 +86,16 @@ final class BootstrapTests: XCTestCase {
                                                                                 #"{"generated":"dogs bark","id":"b","reference":"the cat sat"}"#])))
         XCTAssertEqual(summaries.metric("rouge1", on: [0, 1]) ?? .nan, 50, accuracy: 1e-9)
         XCTAssertEqual(summaries.metric("rouge2", on: [0]) ?? .nan, 100, accuracy: 1e-9)
+        // Language-model blocks: perplexity = exp(Σ NLL / Σ tokens) over the drawn blocks (the mean NLL
+        // resampled, then exponentiated — not a mean of per-block perplexities).
+        let lm = try XCTUnwrap(EvaluateScores.read(try write("lm.jsonl", [#"{"nll":10.0,"tokens":5}"#, #"{"nll":30.0,"tokens":10}"#])))
+        XCTAssertEqual(lm.count, 2)
+        XCTAssertEqual(lm.metric("perplexity", on: [0, 1]) ?? .nan, exp(40.0 / 15), accuracy: 1e-9)
+        XCTAssertEqual(lm.metric("perplexity", on: [0, 0]) ?? .nan, exp(2.0), accuracy: 1e-9)
+        XCTAssertNil(lm.metric("accuracy", on: [0]))
+        XCTAssertThrowsError(try EvaluateScores.read(try write("bad.jsonl", [#"{"nll":1.0,"tokens":0}"#]))) {
+            XCTAssertTrue("\($0)".contains("bad.jsonl line 1"), "\($0)")
+        }
     }
 
     /// The report's claim line carries the bootstrap interval when every cell's per-example scores are known.

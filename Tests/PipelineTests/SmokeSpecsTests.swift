@@ -50,6 +50,12 @@ final class SmokeSpecsTests: XCTestCase {
                     XCTAssertTrue(values.allSatisfy { (0...100).contains($0) }, "\(spec): \(name) = \(values)")
                 }
             }
+            if spec == "table2.json" {   // the LM evaluation writes per-block token NLL, so perplexity is resampled too
+                let claims = table["claims"] as? [[String: Any]] ?? []
+                let ppl = try XCTUnwrap(claims.first { ($0["text"] as? String ?? "").contains("perplexity") }, "table2: no perplexity claim")
+                let interval = try XCTUnwrap(ppl["bootstrap"] as? [Double], "table2: perplexity claim without a bootstrap interval")
+                XCTAssertTrue(interval.count == 2 && interval[0] <= interval[1], "\(interval)")
+            }
             if spec == "table4.json" {   // generation speed: train and eval (beam search) of the encoder–decoder
                 for name in ["xsum_train.train_samples_per_second", "xsum_test.eval_samples_per_second"] {
                     XCTAssertTrue(names.contains(name), "table4: no column \(name) in \(names)")
