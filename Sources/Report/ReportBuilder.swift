@@ -158,7 +158,8 @@ public struct ReportBuilder {
     }
 
     /// The claim's two-level bootstrap interval from its cells' per-example scores; nil when any cell has none
-    /// (perplexity) or the runs of a column scored different numbers of examples.
+    /// (an LM evaluation cached before it wrote per-block lines) or the runs of a column scored different
+    /// numbers of examples.
     func bootstrap(_ c: ReportTable.ClaimResult, _ t: ReportTable, _ examples: (String) -> EvaluateScores?) -> [Double]? {
         guard let r = Self.resampler(c, t, examples) else { return nil }
         let interval = Bootstrap.interval(terms: c.terms, seeds: ReportTable.seedOrder(Array(c.perSeed.keys)), examples: r.counts, metric: r.metric)
