@@ -85,7 +85,7 @@ struct Scheduler {
 
     func run() throws -> RunSummary {
         let (jobs, threads) = runner.options.resolvedParallelism
-        let exclusiveThreads = min(max(1, runner.options.threads ?? RunOptions.cores), RunOptions.cores)
+        let exclusiveThreads = runner.options.exclusiveThreads
         let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
                                                    runId: runId, threads: threads, force: false,
                                                    cancellation: runner.cancellation, progress: runner.progress,
