@@ -6,13 +6,15 @@ Dev time only (scipy): python3 scripts/make_stats_golden.py
 - ttest_rel on paired samples (the committed Table 1/2/3 per-seed values among them) with its 95 % t-interval;
 - Holm's adjusted p-values (statsmodels' multipletests formula, written out: max-accumulated (m - rank) * p, capped at 1);
 - the exact power of the two-sided paired t-test (noncentral t) and the minimum detectable effect at 80 % power,
-  solved with brentq; and the fewest pairs reaching 80 % power.
+  solved with brentq; and the fewest pairs reaching 80 % power;
+- hmpipe power's two-level plan (Report/PowerPlan.swift TwoLevel): with k(n) = MDE(n, sd 1)·sqrt(n), the MDE
+  k(n)·sqrt(sd²/n + V), the test-example factor f = V / (effect²/k² − sd²/n) and the fewest seeds with MDE ≤ effect.
 """
 import json
 import numpy as np
 from scipy import stats, optimize
 
-out = {"t": [], "paired": [], "holm": [], "power": [], "mde": [], "pairs_needed": []}
+out = {"t": [], "paired": [], "holm": [], "power": [], "mde": [], "pairs_needed": [], "two_level": []}
 
 for df in [1, 2, 3, 5, 10, 30, 200]:
     for t in [-3.5, -1.2, 0.0, 0.4, 2.1, 7.0]:
@@ -76,6 +78,22 @@ for effect, sd in [(0.24, 0.54), (0.5, 3.9), (2.0, 1.0), (0.32, 0.2)]:
     while power(effect / sd, n) < 0.8:
         n += 1
     out["pairs_needed"].append({"effect": effect, "sd": sd, "n": n})
+
+def k(n):
+    return optimize.brentq(lambda x: power(x, n) - 0.8, 1e-6, 40, xtol=1e-12) * np.sqrt(n)
+
+
+for sd, n, v, effect in [(0.5, 10, 0.04, 1.0), (0.3, 5, 0.05, 1.2), (0.5, 10, 0.2, 1.0), (2.0, 3, 0.5, 5.0), (0.7, 3, 0.09, 0.5)]:
+    kn = k(n)
+    room = effect ** 2 / kn ** 2 - sd ** 2 / n
+    seeds = 2
+    while k(seeds) * np.sqrt(sd ** 2 / seeds + v) > effect:
+        seeds += 1
+        if seeds > 10000:
+            seeds = None
+            break
+    out["two_level"].append({"sd": sd, "n": n, "v": v, "effect": effect, "mde": float(kn * np.sqrt(sd ** 2 / n + v)),
+                             "factor": float(v / room) if room > 0 else None, "seeds": seeds})
 
 with open("Tests/PipelineTests/Golden/stats.json", "w") as f:
     json.dump(out, f, indent=1)

@@ -27,16 +27,7 @@ public enum Bootstrap {
         draws.reserveCapacity(replicates)
         for _ in 0..<replicates {
             let drawnSeeds = seeds.indices.map { _ in seeds[rng.below(seeds.count)] }
-            var indices: [String: [Int]] = [:]
-            for c in columns { let n = examples[c]!; indices[c] = (0..<n).map { _ in rng.below(n) } }
-            var total = 0.0
-            for s in drawnSeeds {
-                for t in terms {
-                    guard let v = metric(t.row, t.column, s, indices[t.column]!) else { return nil }
-                    total += t.weight * v
-                }
-            }
-            let value = total / Double(drawnSeeds.count)
+            guard let value = replicate(terms: terms, columns: columns, seeds: drawnSeeds, examples: examples, rng: &rng, metric: metric) else { return nil }
             if value.isFinite { draws.append(value) }   // a correlation of constant predictions is undefined
         }
         // More than 5 % undefined replicates (tiny test sets): no honest interval.
@@ -47,6 +38,42 @@ public enum Bootstrap {
             return i + 1 < draws.count ? draws[i] * (1 - f) + draws[i + 1] * f : draws[i]
         }
         return (quantile(0.025), quantile(0.975))
+    }
+
+    /// The test-set sampling variance of the claim's mean difference at its current seeds and test sizes: the
+    /// seeds held fixed, the test examples redrawn (one draw per column, shared as in `interval`), the variance of
+    /// the replicates. Over seeds it is what the paired t-test leaves out; `PowerPlan.TwoLevel` scales it by
+    /// 1/(test examples). nil when a cell cannot be recomputed or a replicate is undefined.
+    public static func exampleVariance(terms: [Term], seeds: [String], examples: [String: Int], replicates: Int = 400,
+                                       seed: UInt64 = 20240219, metric: (String, String, String, [Int]) -> Double?) -> Double? {
+        guard !seeds.isEmpty, !terms.isEmpty, replicates >= 2, terms.allSatisfy({ (examples[$0.column] ?? 0) > 0 }) else { return nil }
+        var rng = SplitMix64(seed: seed)
+        let columns = Array(Set(terms.map(\.column))).sorted()
+        var draws: [Double] = []
+        for _ in 0..<replicates {
+            guard let value = replicate(terms: terms, columns: columns, seeds: seeds, examples: examples, rng: &rng, metric: metric),
+                  value.isFinite else { return nil }
+            draws.append(value)
+        }
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        return draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(draws.count - 1)
+    }
+
+    /// One replicate: each column's test examples drawn with replacement (one draw shared by every term and
+    /// seed), the claim's weighted sum of cell metrics per seed, averaged over `seeds`; nil when a cell cannot
+    /// be recomputed.
+    static func replicate(terms: [Term], columns: [String], seeds: [String], examples: [String: Int], rng: inout SplitMix64,
+                          metric: (String, String, String, [Int]) -> Double?) -> Double? {
+        var indices: [String: [Int]] = [:]
+        for c in columns { let n = examples[c]!; indices[c] = (0..<n).map { _ in rng.below(n) } }
+        var total = 0.0
+        for s in seeds {
+            for t in terms {
+                guard let v = metric(t.row, t.column, s, indices[t.column]!) else { return nil }
+                total += t.weight * v
+            }
+        }
+        return total / Double(seeds.count)
     }
 
     /// Steele, Lea & Flood's SplitMix64: small, fast, and the same stream on every platform.

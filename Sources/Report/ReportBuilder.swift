@@ -135,17 +135,15 @@ public struct ReportBuilder {
         var ratios: [ReportTable.PaperRow] = []
         if let ref = layout.ratioTo, let base = rows.first(where: { $0.key == ref }) {
             for row in rows where row.key != ref {
-                let values = zip(row.cells, base.cells).map { a, b -> Double? in
-                    guard let a, let b, !a.values.isEmpty, !b.values.isEmpty, b.mean != 0 else { return nil }
-                    return a.mean / b.mean
-                }
-                ratios.append(.init(label: "ratio \(row.label) / \(base.label)", values: values))
+                let pairs = zip(row.cells, base.cells).map { ratio($0, $1) }
+                ratios.append(.init(label: "ratio \(row.label) / \(base.label)", values: pairs.map { $0?.value },
+                                    spread: layout.summary == .median ? pairs.map { $0?.range } : nil))
             }
         }
         var table = ReportTable(spec: spec, profile: profile, title: layout.title, caption: [], columns: columns,
                                 rows: rows, paperRows: ratios + paperRows, claims: [], cellsDone: done,
                                 cellsTotal: cells.filter { $0.stages[layout.stage] != nil }.count,
-                                columnAxis: fixed == nil ? (layout.columns ?? "task") : nil)
+                                columnAxis: fixed == nil ? (layout.columns ?? "task") : nil, summary: layout.summary)
         for i in table.columns.indices { table.columns[i].sizes = sizes(table.columns[i], cells: cells, columnOf: { axis($0, layout.columns) }) }
         table.caption = caption(table, parameters: parameters)
         table.caption.insert(contentsOf: BackboneCaption.lines(cells: cells, parameters: parameters), at: min(1, table.caption.count))
@@ -156,9 +154,34 @@ public struct ReportBuilder {
         return one[0]
     }
 
+    /// A ratio row's cell: the ratio of means; under a median summary the median of the per-seed ratios over
+    /// the seeds both cells have (seed s of each method ran in the same round, back to back), with their
+    /// [min, max] when there are several.
+    func ratio(_ a: ReportTable.Cell?, _ b: ReportTable.Cell?) -> (value: Double, range: [Double]?)? {
+        guard let a, let b, !a.values.isEmpty, !b.values.isEmpty else { return nil }
+        guard layout.summary == .median else { return b.mean != 0 ? (a.mean / b.mean, nil) : nil }
+        let perSeed = ReportClaims.common([a, b]).compactMap { s -> Double? in
+            let d = b.value(seed: s)!
+            return d != 0 ? a.value(seed: s)! / d : nil
+        }
+        guard !perSeed.isEmpty else { return nil }
+        return (ReportTable.median(perSeed), perSeed.count > 1 ? [perSeed.min()!, perSeed.max()!] : nil)
+    }
+
     /// The claim's two-level bootstrap interval from its cells' per-example scores; nil when any cell has none
-    /// (perplexity) or the runs of a column scored different numbers of examples.
+    /// (an LM evaluation cached before it wrote per-block lines) or the runs of a column scored different
+    /// numbers of examples.
     func bootstrap(_ c: ReportTable.ClaimResult, _ t: ReportTable, _ examples: (String) -> EvaluateScores?) -> [Double]? {
+        guard let r = Self.resampler(c, t, examples) else { return nil }
+        let interval = Bootstrap.interval(terms: c.terms, seeds: ReportTable.seedOrder(Array(c.perSeed.keys)), examples: r.counts, metric: r.metric)
+        return interval.map { [$0.low, $0.high] }
+    }
+
+    /// What resampling a claim's test examples needs: each column's test-set size and a cell's metric on
+    /// drawn examples (row, column, seed, indices); nil when a cell has no per-example scores or the runs of a
+    /// column scored different numbers of examples.
+    static func resampler(_ c: ReportTable.ClaimResult, _ t: ReportTable, _ examples: (String) -> EvaluateScores?)
+        -> (counts: [String: Int], metric: (String, String, String, [Int]) -> Double?)? {
         guard !c.terms.isEmpty, !c.perSeed.isEmpty else { return nil }
         var scores: [String: EvaluateScores] = [:], counts: [String: Int] = [:]
         for term in c.terms {
@@ -171,12 +194,12 @@ public struct ReportBuilder {
                 counts[term.column] = s.count
             }
         }
-        let interval = Bootstrap.interval(terms: c.terms, seeds: ReportTable.seedOrder(Array(c.perSeed.keys)), examples: counts) { row, column, seed, indices in
+        let found = scores
+        return (counts, { row, column, seed, indices in
             guard let col = t.columns.firstIndex(where: { $0.name == column }),
                   let run = t.rows.first(where: { $0.key == row })?.cells[col]?.run(seed: seed) else { return nil }
-            return scores[run]?.metric(t.columns[col].metric, on: indices)
-        }
-        return interval.map { [$0.low, $0.high] }
+            return found[run]?.metric(t.columns[col].metric, on: indices)
+        })
     }
 
     /// A `column_tasks` entry: a task name, or `${parameter}` for a column whose task the profile chooses
@@ -238,7 +261,11 @@ public struct ReportBuilder {
             let scale = c.metric.contains("per_second") || c.metric == "perplexity" ? "" : " ×100"
             lines.append("`\(c.name)`: \(c.data)\(counts)\(standIn); metric \(c.metric)\(scale).")
         }
-        lines.append("Cells: mean ± sample std over seeds (n); n = 1 shows the one value. Bold: the best mean, only where its paired difference from the runner-up has p < 0.05 (paired t-test over common seeds, uncorrected). Paper rows: \(paper.source)")
+        if t.summary == .median {
+            lines.append("Cells: median [min–max] over the repetitions (n), one per seed; n = 1 shows the one value. Ratio rows: the median [min–max] of the per-seed ratios (seed s of each method is one repetition of the same round). Bold: the best median, only where its paired difference from the runner-up has p < 0.05 (paired t-test over common seeds, uncorrected). Paper rows: \(paper.source)")
+        } else {
+            lines.append("Cells: mean ± sample std over seeds (n); n = 1 shows the one value. Bold: the best mean, only where its paired difference from the runner-up has p < 0.05 (paired t-test over common seeds, uncorrected). Paper rows: \(paper.source)")
+        }
         return lines
     }
 }

@@ -56,6 +56,15 @@ public struct ReportLayout: Decodable, Sendable {
     }
     /// Adds a line per row with its ratio to this row (Table 4's HyperMoE/MoE).
     public var ratioTo: String?
+    /// How a cell sums up its seeds (nil = `mean`).
+    public var summary: Summary?
+    public enum Summary: String, Codable, Sendable {
+        /// Mean ± sample sd; ratio rows divide the means.
+        case mean
+        /// Median [min–max] — repeated timings, where one disturbed repetition must not move the figure; ratio
+        /// rows give the median [min–max] of the per-seed ratios (each seed a round that ran every method).
+        case median
+    }
     /// Metrics where lower is better (perplexity).
     public var lowerIsBetter: [String]?
 

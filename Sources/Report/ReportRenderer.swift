@@ -16,6 +16,8 @@ public enum ReportRenderer {
                 guard let cell else { return t.columns[i].unavailable == nil ? "—" : "not yet runnable" }
                 if cell.values.isEmpty { return "missing (\(cell.missing))" }
                 var s = cell.values.count == 1 ? String(format: "%.2f (n = 1)", cell.mean)
+                    : t.summary == .median
+                    ? String(format: "%.2f [%.2f–%.2f] (%d)", cell.median, cell.values.min()!, cell.values.max()!, cell.values.count)
                     : String(format: "%.2f ± %.2f (%d)", cell.mean, cell.std, cell.values.count)
                 if cell.missing > 0 { s += " +\(cell.missing) missing" }
                 return best[i] == r ? "**\(s)**" : s
@@ -23,7 +25,12 @@ public enum ReportRenderer {
             out += "| " + ([row.label] + cells).joined(separator: " | ") + " |\n"
         }
         for p in t.paperRows {
-            out += "| _\(p.label)_ | " + p.values.map { $0.map { String(format: $0 < 10 ? "_%.3f_" : "_%.2f_", $0) } ?? "" }.joined(separator: " | ") + " |\n"
+            out += "| _\(p.label)_ | " + p.values.enumerated().map { i, v in
+                guard let v else { return "" }
+                let f = v < 10 ? "%.3f" : "%.2f"
+                guard let r = p.spread?[i], r.count == 2 else { return String(format: "_\(f)_", v) }
+                return String(format: "_\(f) [\(f)–\(f)]_", v, r[0], r[1])
+            }.joined(separator: " | ") + " |\n"
         }
         out += "\n" + t.caption.map { "- \($0)" }.joined(separator: "\n") + "\n"
         let extras = Set(t.rows.flatMap { $0.extra.keys }).sorted()
@@ -46,13 +53,16 @@ public enum ReportRenderer {
         return out
     }
 
-    /// The row to bold in column i: the best mean, when its paired difference from the runner-up (over their
+    /// The row to bold in column i: the best mean (median), when its paired difference from the runner-up (over their
     /// common seeds) has p < 0.05; nil otherwise (a tie within the noise is not a winner).
     static func bestRow(_ t: ReportTable, column i: Int) -> Int? {
         let ranked = t.rows.indices.compactMap { r -> (Int, ReportTable.Cell)? in
             guard let c = t.rows[r].cells[i], !c.values.isEmpty else { return nil }
             return (r, c)
-        }.sorted { t.columns[i].higherIsBetter ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }
+        }.sorted { a, b in
+            let (x, y) = t.summary == .median ? (a.1.median, b.1.median) : (a.1.mean, b.1.mean)
+            return t.columns[i].higherIsBetter ? x > y : x < y
+        }
         guard ranked.count >= 2 else { return nil }
         let (best, runnerUp) = (ranked[0].1, ranked[1].1)
         let seeds = ReportClaims.common([best, runnerUp])

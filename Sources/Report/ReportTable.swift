@@ -17,6 +17,8 @@ public struct ReportTable: Codable, Sendable {
         }
 
         public var mean: Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+        /// Middle value (mean of the middle two for an even count); 0 when empty.
+        public var median: Double { ReportTable.median(values) }
         /// Sample standard deviation (n − 1); 0 for one seed.
         public var std: Double {
             guard values.count > 1 else { return 0 }
@@ -66,6 +68,8 @@ public struct ReportTable: Codable, Sendable {
     public struct PaperRow: Codable, Sendable {
         public var label: String
         public var values: [Double?]
+        /// Per column, [min, max] around the value (ratio rows of a median summary); nil = a single figure.
+        public var spread: [[Double]?]? = nil
     }
     /// A claim of the paper, tested by `ReportClaims` on the per-seed differences in the claim's direction.
     public struct ClaimResult: Codable, Sendable {
@@ -118,6 +122,14 @@ public struct ReportTable: Codable, Sendable {
     public var cellsTotal: Int
     /// The axis the columns run over ("task", "experts"; nil for fixed metric columns), for figure axis titles.
     public var columnAxis: String? = nil
+    /// How cells sum up their seeds (nil = mean ± sd).
+    public var summary: ReportLayout.Summary? = nil
+
+    public static func median(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted(), m = s.count / 2
+        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+    }
 
     /// Seeds in numeric order when they are numbers ("2" before "10"), else in text order.
     public static func seedOrder(_ seeds: [String]) -> [String] {

@@ -2,18 +2,21 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import Report
+import Stages
 
 /// `hmpipe power SPEC`: how many seeds each claim needs, and what they cost, from the runs recorded so far.
 struct PowerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "power",
-        abstract: "Per claim of a spec: seeds needed to detect the paper's effect at 80 % power, and their cost in stage time.",
+        abstract: "Per claim of a spec: seeds (and test examples) needed to detect the paper's effect at 80 % power, and their cost in stage time.",
         discussion: """
         Uses the runs recorded in the workspace (run the spec with a few seeds first): the observed sd of each
         claim's per-seed differences, the paper's effect in the claim's direction, and each stage's recorded
         duration (started → finished) for the claim's cells. Stage time is serial; `-j 2` on 2 cores roughly
-        halves the wall clock when enough stages are independent. --from-results plans from an earlier report's
-        per-seed values instead (no durations then).
+        halves the wall clock when enough stages are independent. Where the evaluate stages wrote per-example
+        scores, each claim also gets the test-set sampling part of its uncertainty, and how many times today's
+        test examples would detect the paper's effect at today's seed count. --from-results plans from an
+        earlier report's per-seed values instead (no durations or per-example scores then).
         """
     )
 
@@ -38,8 +41,10 @@ struct PowerCommand: ParsableCommand {
             throw ValidationError("\(spec): \(why)")
         }
         var durations: [String: Double] = [:]
+        var examples: ((String) -> EvaluateScores?)? = nil
         if fromResults == nil {
             let state = try Runner.openState(Workspace(workspace.url))
+            examples = ReportCommand.examplesReader(state: state, workspace: workspace.url)
             let keys = Array(Set(entry.cells.flatMap { $0.stages.values.map(\.key) }))
             for (key, record) in try state.stages(keys) {
                 if record.status == .done, let start = record.startedAt, let end = record.finishedAt, end > start {
@@ -47,6 +52,6 @@ struct PowerCommand: ParsableCommand {
                 }
             }
         }
-        print(PowerPlan.plan(entry, durations: durations, power: power, alpha: alpha).render(), terminator: "")
+        print(PowerPlan.plan(entry, durations: durations, power: power, alpha: alpha, examples: examples).render(), terminator: "")
     }
 }

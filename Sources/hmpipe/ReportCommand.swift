@@ -110,17 +110,7 @@ struct ReportCommand: ParsableCommand {
         let paths = !overrides.isEmpty && !specs.isEmpty ? specs : specs + all.filter { p in !specs.contains { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: p).standardizedFileURL } }
         let paper = try PaperNumbers(file: URL(fileURLWithPath: paperNumbers))
         let state = fromResults == nil ? try Runner.openState(Workspace(workspace)) : nil
-        // Per-example scores of a metric stage (its predictions.jsonl / summaries.jsonl), for the bootstrap.
-        var examples: ((String) -> EvaluateScores?)? = nil
-        if let state {
-            let store = ArtifactStore(workspace: Workspace(workspace))
-            examples = { key in
-                guard let records = try? state.artifacts(keys: [key])[key],
-                      let record = records.first(where: { $0.name == "predictions.jsonl" || $0.name == "summaries.jsonl" }),
-                      let file = try? store.path(for: record) else { return nil }
-                return try? EvaluateScores.read(file)
-            }
-        }
+        let examples = state.map { examplesReader(state: $0, workspace: workspace) }
         return try reportingSpecErrors {
             try ReportSet.build(paths: paths, profile: profile, overrides: overrides, paper: paper, examples: examples) { spec, builder, parameters in
                 let profile = ParameterOverride.profileName(profile, overrides)
@@ -131,6 +121,18 @@ struct ReportCommand: ParsableCommand {
                 }
                 return try state!.cellResults(spec: spec.name, profile: profile)
             }
+        }
+    }
+
+    /// Per-example scores of a metric stage (its predictions.jsonl / summaries.jsonl) by stage key, for the
+    /// bootstrap and `hmpipe power`'s test-example planning.
+    static func examplesReader(state: StateStore, workspace: URL) -> (String) -> EvaluateScores? {
+        let store = ArtifactStore(workspace: Workspace(workspace))
+        return { key in
+            guard let records = try? state.artifacts(keys: [key])[key],
+                  let record = records.first(where: { $0.name == "predictions.jsonl" || $0.name == "summaries.jsonl" }),
+                  let file = try? store.path(for: record) else { return nil }
+            return try? EvaluateScores.read(file)
         }
     }
 

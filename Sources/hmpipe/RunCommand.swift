@@ -79,9 +79,10 @@ struct RunCommand: ParsableCommand {
             return
         }
         let (j, t) = options.resolvedParallelism
+        let exclusive = summary.planned.contains { $0.node.resources.exclusive } ? "; exclusive stages alone, \(options.exclusiveThreads) threads" : ""
         FileHandle.standardError.write(Data("""
             hmpipe: \(summary.executed.count) executed, \(summary.cached.count) cached, \(summary.failed.count) failed, \
-            \(summary.skipped.count) skipped \(executor == .slurm ? "(slurm)" : "(jobs \(j), threads/stage \(t))")\n
+            \(summary.skipped.count) skipped \(executor == .slurm ? "(slurm)" : "(jobs \(j), threads/stage \(t)\(exclusive))")\n
             """.utf8))
         for failure in summary.failed { FileHandle.standardError.write(Data("  failed: \(failure.name): \(failure.message)\n".utf8)) }
         if !summary.submitted.isEmpty {

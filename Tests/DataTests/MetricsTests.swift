@@ -81,4 +81,27 @@ final class MetricsTests: XCTestCase {
     func testPerplexity() {
         XCTAssertEqual(Perplexity.fromLoss(totalNLL: 2 * log(10.0), tokens: 2), 10, accuracy: 1e-9)
     }
+
+    /// Per-block token NLL from LM logits: two blocks of 3 positions over a 4-word vocabulary, one position not
+    /// predicted (target −1). Each token's NLL is −log softmax(logits)[target], computed here in Double.
+    func testBlockNLLSumsEachBlocksTokenNLL() {
+        let vocab = 4, block = 3
+        let logits: [Float] = [0.1, 2.0, -1.0, 0.5,   3.0, 3.0, 3.0, 3.0,   -2.0, 0.0, 1.0, 4.0,
+                               1.0, 0.0, 0.0, 0.0,    0.0, 10.0, -5.0, 1.0,  0.2, 0.4, 0.6, 0.8]
+        let targets: [Int32] = [1, 0, -1, 3, 1, 2]
+        func nll(_ t: Int) -> Double {
+            let row = (0..<vocab).map { Double(logits[t * vocab + $0]) }
+            return log(row.map { exp($0) }.reduce(0, +)) - row[Int(targets[t])]
+        }
+        let blocks = Perplexity.blockNLL(logits: logits, targets: targets, vocab: vocab, blockLength: block)
+        XCTAssertEqual(blocks.count, 2)
+        XCTAssertEqual(blocks[0].tokens, 2, "the −1 target is not predicted")
+        XCTAssertEqual(blocks[1].tokens, 3)
+        XCTAssertEqual(blocks[0].nll, nll(0) + nll(1), accuracy: 1e-5)
+        XCTAssertEqual(blocks[1].nll, nll(3) + nll(4) + nll(5), accuracy: 1e-5)
+        XCTAssertEqual(nll(1), log(4.0), accuracy: 1e-12, "a flat row costs log(vocab)")
+        // Perplexity over both blocks is exp of the token-weighted mean NLL.
+        let all = blocks.map(\.nll).reduce(0, +)
+        XCTAssertEqual(Perplexity.fromLoss(totalNLL: all, tokens: 5), exp((nll(0) + nll(1) + nll(3) + nll(4) + nll(5)) / 5), accuracy: 1e-4)
+    }
 }

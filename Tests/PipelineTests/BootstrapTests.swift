@@ -35,6 +35,19 @@ final class BootstrapTests: XCTestCase {
         XCTAssertTrue((0..<1000).map { _ in h.below(10) }.allSatisfy { (0..<10).contains($0) })
     }
 
+    /// The test-set sampling variance with the seeds held fixed: for 0/1 per-example differences with rate 0.3
+    /// on 400 examples it is p(1 − p)/n to within the resampling noise of 400 replicates (~7 %); seeds that
+    /// differ only by a constant add nothing; a cell that cannot be recomputed gives none.
+    func testExampleVarianceIsTheTestSetSamplingVariance() throws {
+        let n = 400
+        let a = (0..<n).map { $0 % 10 < 3 ? 1.0 : 0.0 }
+        let v = try XCTUnwrap(Bootstrap.exampleVariance(terms: terms, seeds: ["0", "1"], examples: ["c": n]) { row, _, seed, idx in
+            row == "a" ? idx.map { a[$0] }.reduce(0, +) / Double(idx.count) + (seed == "1" ? 5 : 0) : 0
+        })
+        XCTAssertEqual(v, 0.3 * 0.7 / Double(n), accuracy: 0.2 * 0.3 * 0.7 / Double(n))
+        XCTAssertNil(Bootstrap.exampleVariance(terms: terms, seeds: ["0"], examples: ["c": n]) { row, _, _, _ in row == "a" ? 1 : nil })
+    }
+
     /// Examples that all score alike leave only the seed level: the interval lies within the seeds' differences
     /// and is wider than a seeds-only t-interval would be narrow; and a cell that cannot be recomputed gives none.
     func testSeedLevelAndMissingScores() throws {
@@ -74,6 +87,16 @@ final class BootstrapTests: XCTestCase {
                                                                                 #"{"generated":"dogs bark","id":"b","reference":"the cat sat"}"#])))
         XCTAssertEqual(summaries.metric("rouge1", on: [0, 1]) ?? .nan, 50, accuracy: 1e-9)
         XCTAssertEqual(summaries.metric("rouge2", on: [0]) ?? .nan, 100, accuracy: 1e-9)
+        // Language-model blocks: perplexity = exp(Σ NLL / Σ tokens) over the drawn blocks (the mean NLL
+        // resampled, then exponentiated — not a mean of per-block perplexities).
+        let lm = try XCTUnwrap(EvaluateScores.read(try write("lm.jsonl", [#"{"nll":10.0,"tokens":5}"#, #"{"nll":30.0,"tokens":10}"#])))
+        XCTAssertEqual(lm.count, 2)
+        XCTAssertEqual(lm.metric("perplexity", on: [0, 1]) ?? .nan, exp(40.0 / 15), accuracy: 1e-9)
+        XCTAssertEqual(lm.metric("perplexity", on: [0, 0]) ?? .nan, exp(2.0), accuracy: 1e-9)
+        XCTAssertNil(lm.metric("accuracy", on: [0]))
+        XCTAssertThrowsError(try EvaluateScores.read(try write("bad.jsonl", [#"{"nll":1.0,"tokens":0}"#]))) {
+            XCTAssertTrue("\($0)".contains("bad.jsonl line 1"), "\($0)")
+        }
     }
 
     /// The report's claim line carries the bootstrap interval when every cell's per-example scores are known.

@@ -3,6 +3,7 @@ import Formats
 import Pipeline
 import TestSupport
 import XCTest
+import Stages
 import Report
 
 /// The report read as a reviewer would: paired claim statistics and their signs, non-inferiority, claims shared
@@ -175,6 +176,76 @@ final class ReportVerdictTests: XCTestCase {
         let text = plan.render()
         XCTAssertTrue(text.contains("to detect the paper's effect: \(line.seedsForPaper!) seeds"), text)
         XCTAssertTrue(text.contains("(22 min per seed, as recorded)"), text)
+    }
+
+    /// With per-example scores the plan adds the test-example dimension: the test-set sampling variance of the
+    /// claim's mean difference (here against its closed form, the variance over examples of the seed-averaged
+    /// per-example difference divided by the examples), and the factor on the test examples from `TwoLevel`.
+    func testPowerPlanAddsTestExamplesFromPerExampleScores() throws {
+        let l = try layout(["paper": "table2", "metric": ["default": "em"], "stage": "test", "paper_task": ["cloze-qa": "squad"],
+                            "claims": [["text": "h > m", "better": "hypermoe", "worse": "moe"]]])
+        let m = 200
+        func correct(_ v: String, _ s: Int) -> [Bool] {
+            (0..<m).map { i in i % 10 < 3 || (v == "hypermoe" && (i % 25 == 7 || (i % 40 == 11 + s))) }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("power-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var scores: [String: EvaluateScores] = [:], cells: [CellResult] = []
+        for s in 0..<3 {
+            for v in ["moe", "hypermoe"] {
+                let right = correct(v, s)
+                let lines = right.map { $0 ? #"{"prediction":["ab"],"gold":["ab"]}"# : #"{"prediction":["x"],"gold":["ab"]}"# }
+                let file = dir.appendingPathComponent("\(v)\(s).jsonl")
+                try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+                scores["test/\(v)/\(s)"] = try EvaluateScores.read(file)
+                let em = 100 * Double(right.filter { $0 }.count) / Double(m)
+                cells.append(cell(v, seed: s, ["em": em], sizes: ["train": 1000, "validation": 100, "test": 300], key: "test/\(v)/\(s)"))
+            }
+        }
+        let table = ReportBuilder(layout: l, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        let entry = ReportSet.Entry(path: "t.json", spec: try ExperimentSpec.load(ReleaseBinary.repo.appendingPathComponent("experiments/table3.json")),
+                                    layout: l, parameters: ["task": .string("cloze-qa")], cells: cells, table: table)
+        let durations = Dictionary(uniqueKeysWithValues: scores.keys.map { ($0, 30.0) })
+        let line = try XCTUnwrap(PowerPlan.plan(entry, durations: durations, examples: { scores[$0] }).lines.first)
+        XCTAssertEqual(line.testExamples, ["cloze-qa": m])
+        XCTAssertEqual(line.testSplit, ["cloze-qa": 300])
+        // Closed form: per example, the difference (×100) averaged over the three seeds; its variance / m.
+        let xbar = (0..<m).map { i in (0..<3).map { s in (correct("hypermoe", s)[i] ? 100.0 : 0) - (correct("moe", s)[i] ? 100 : 0) }.reduce(0, +) / 3 }
+        let mean = xbar.reduce(0, +) / Double(m)
+        let exact = xbar.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(m) / Double(m)
+        let v = try XCTUnwrap(line.exampleVariance)
+        XCTAssertEqual(v, exact, accuracy: 0.2 * exact)
+        let sd = try XCTUnwrap(line.sd), effect = try XCTUnwrap(line.paperEffect)
+        XCTAssertEqual(line.examplesFactorForPaper, PowerPlan.TwoLevel.examplesFactor(effect: effect, seedSD: sd, seeds: 3, exampleVariance: v))
+        XCTAssertEqual(line.seedsForPaperWithExamples, PowerPlan.TwoLevel.seedsNeeded(effect: effect, seedSD: sd, exampleVariance: v))
+        XCTAssertEqual(try XCTUnwrap(line.mdeWithExamples), try XCTUnwrap(PowerPlan.TwoLevel.mde(seedSD: sd, seeds: 3, exampleVariance: v)), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(line.evaluationSecondsPerSeed), 60, accuracy: 1e-9, "two methods' test stages per seed")
+        let text = PowerPlan.plan(entry, durations: durations, examples: { scores[$0] }).render()
+        XCTAssertTrue(text.contains("test examples now 200 in cloze-qa"), text)
+        XCTAssertTrue(text.contains("with today's test examples, counting their sampling error:"), text)
+        // Without per-example scores the plan says so and stays seeds-only.
+        XCTAssertTrue(PowerPlan.plan(entry, durations: durations).render().contains("no per-example scores"))
+    }
+
+    /// Table 4's summary: median [min–max] per cell, and ratio rows as the median [min–max] of per-seed ratios
+    /// (not the ratio of the medians or means).
+    func testMedianSummaryGivesSpreadAndPairedRatios() throws {
+        let l = try layout(["paper": "table4", "metric": ["default": "train_samples_per_second"], "ratio_to": "moe", "summary": "median"])
+        let values: [String: [Double]] = ["moe": [10, 12, 11], "hypermoe": [9, 6, 10]]
+        let cells = values.flatMap { v, xs in xs.enumerated().map { s, x in cell(v, seed: s, ["train_samples_per_second": x]) } }
+        let t = ReportBuilder(layout: l, paper: try paper()).build(spec: "t", profile: "default", cells: cells, parameters: ["task": .string("cloze-qa")])
+        let md = ReportRenderer.markdown(t)
+        XCTAssertTrue(md.contains("11.00 [10.00–12.00] (3)"), md)
+        XCTAssertTrue(md.contains("9.00 [6.00–10.00] (3)"), md)
+        // Per-seed ratios 0.9, 0.5, 0.909: median 0.900 (the ratio of medians would be 0.818, of means 0.758).
+        XCTAssertTrue(md.contains("_0.900 [0.500–0.909]_"), md)
+        XCTAssertTrue(md.contains("Cells: median [min–max]"), md)
+        // The default summary keeps mean ± sd and the ratio of means.
+        let plain = try layout(["paper": "table4", "metric": ["default": "train_samples_per_second"], "ratio_to": "moe"])
+        let mdPlain = ReportRenderer.markdown(ReportBuilder(layout: plain, paper: try paper()).build(spec: "t", profile: "default", cells: cells,
+                                                                                                     parameters: ["task": .string("cloze-qa")]))
+        XCTAssertTrue(mdPlain.contains("_0.758_"), mdPlain)
     }
 
     func testNiceTicks() {

@@ -57,6 +57,12 @@ final class SmokeSpecsTests: XCTestCase {
                 let caption = (table["caption"] as? [String] ?? []).joined(separator: "\n")
                 XCTAssertTrue(caption.contains("MoE backbone (`") && caption.contains("held-out MLM loss"), "\(spec): \(caption)")
             }
+            if spec == "table2.json" {   // the LM evaluation writes per-block token NLL, so perplexity is resampled too
+                let claims = table["claims"] as? [[String: Any]] ?? []
+                let ppl = try XCTUnwrap(claims.first { ($0["text"] as? String ?? "").contains("perplexity") }, "table2: no perplexity claim")
+                let interval = try XCTUnwrap(ppl["bootstrap"] as? [Double], "table2: perplexity claim without a bootstrap interval")
+                XCTAssertTrue(interval.count == 2 && interval[0] <= interval[1], "\(interval)")
+            }
             if spec == "table4.json" {   // generation speed: train and eval (beam search) of the encoder–decoder
                 for name in ["xsum_train.train_samples_per_second", "xsum_test.eval_samples_per_second"] {
                     XCTAssertTrue(names.contains(name), "table4: no column \(name) in \(names)")

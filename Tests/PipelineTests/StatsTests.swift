@@ -79,4 +79,32 @@ final class StatsTests: XCTestCase {
         XCTAssertNil(Stats.minimumDetectableEffect(sd: 1, n: 1))
         XCTAssertNil(Stats.pairsNeeded(effect: 0, sd: 1))
     }
+
+    /// `hmpipe power`'s seeds × test-examples plan on fixed numbers (scipy's noncentral t for k(n)): the MDE with
+    /// test-set sampling variance V, the factor on the test examples that reaches the effect at n seeds, and the
+    /// seeds needed with today's examples — nil where no number suffices.
+    func testTwoLevelPlanMatchesScipy() throws {
+        let entries = try XCTUnwrap(golden()["two_level"]?.arrayValue)
+        XCTAssertEqual(entries.count, 5)
+        for e in entries {
+            let sd = try XCTUnwrap(e["sd"]?.doubleValue), n = Int(try XCTUnwrap(e["n"]?.intValue))
+            let v = try XCTUnwrap(e["v"]?.doubleValue), effect = try XCTUnwrap(e["effect"]?.doubleValue)
+            let mde = try XCTUnwrap(PowerPlan.TwoLevel.mde(seedSD: sd, seeds: n, exampleVariance: v))
+            XCTAssertEqual(mde, try XCTUnwrap(e["mde"]?.doubleValue), accuracy: 1e-5 * mde, "MDE \(e)")
+            let factor = PowerPlan.TwoLevel.examplesFactor(effect: effect, seedSD: sd, seeds: n, exampleVariance: v)
+            if let want = e["factor"]?.doubleValue {
+                let f = try XCTUnwrap(factor, "\(e)")
+                XCTAssertEqual(f, want, accuracy: 1e-4 * want, "factor \(e)")
+                // With f times the examples the MDE is the effect.
+                XCTAssertEqual(try XCTUnwrap(PowerPlan.TwoLevel.mde(seedSD: sd, seeds: n, exampleVariance: v, factor: f)), effect, accuracy: 1e-9)
+            } else {
+                XCTAssertNil(factor, "\(e)")
+            }
+            XCTAssertEqual(PowerPlan.TwoLevel.seedsNeeded(effect: effect, seedSD: sd, exampleVariance: v), e["seeds"]?.intValue.map { Int($0) }, "\(e)")
+        }
+        // No test-set variance: the seeds-only MDE and pairs.
+        XCTAssertEqual(try XCTUnwrap(PowerPlan.TwoLevel.mde(seedSD: 2, seeds: 3, exampleVariance: 0)),
+                       try XCTUnwrap(Stats.minimumDetectableEffect(sd: 2, n: 3)), accuracy: 1e-9)
+        XCTAssertEqual(PowerPlan.TwoLevel.seedsNeeded(effect: 2, seedSD: 1, exampleVariance: 0), Stats.pairsNeeded(effect: 2, sd: 1))
+    }
 }

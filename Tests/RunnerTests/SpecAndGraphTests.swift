@@ -35,6 +35,32 @@ final class SpecAndGraphTests: XCTestCase {
         XCTAssertTrue(graph.dot().contains("->"))
     }
 
+    /// `grid.order` changes which of the stages ready together comes first (seed-major rounds for Table 4's
+    /// timed stages), never a key or a name; an unknown or repeated axis there is a spec error.
+    func testGridOrderPutsItsAxesFirstInThePlan() throws {
+        let p = try TestProject()
+        func graph(order: String) throws -> StageGraph {
+            let url = try p.spec(pipeline: #"""
+                {"name": "p", "parameters": {"seed": {"type": "integer"}, "op": {"type": "string"}},
+                 "stages": {"run": {"kind": "command", "params": {"command": "echo ${op}${seed} > $HM_OUT/m", "outputs": ["m"]}}}}
+                """#, experiment: #"""
+                {"name": "e", "pipelines": ["../pipelines/p.json"],
+                 "grid": {"axes": {"seed": [0, 1], "op": ["a", "b"]}\#(order)},
+                 "profiles": {"smoke": {}, "default": {}, "paper": {}}}
+                """#)
+            return try StageGraph.build(try ExperimentSpec.load(url))
+        }
+        let plain = try graph(order: "")
+        let names = { (g: StageGraph) in g.order.map { g.nodes[$0]!.name } }
+        XCTAssertEqual(names(plain), ["run[op=a,seed=0]", "run[op=a,seed=1]", "run[op=b,seed=0]", "run[op=b,seed=1]"])
+        let rounds = try graph(order: #", "order": ["seed"]"#)
+        XCTAssertEqual(names(rounds), ["run[op=a,seed=0]", "run[op=b,seed=0]", "run[op=a,seed=1]", "run[op=b,seed=1]"])
+        XCTAssertEqual(Set(rounds.nodes.keys), Set(plain.nodes.keys))
+        for (order, message) in [(#", "order": ["sed"]"#, "'sed' is not a grid axis"), (#", "order": ["seed", "seed"]"#, "listed twice")] {
+            XCTAssertThrowsError(try graph(order: order)) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
+        }
+    }
+
     func testCycleIsReportedWithItsPath() throws {
         XCTAssertEqual(findCycle(["a": ["b"], "b": ["c"], "c": ["a"], "d": []]), ["a", "b", "c", "a"])
         XCTAssertNil(findCycle(["a": ["b"], "b": []]))

@@ -64,8 +64,8 @@ public struct ExecutionEnvironment: Sendable {
         self.resources = resources
     }
 
-    func with(force: Bool) -> ExecutionEnvironment {
-        ExecutionEnvironment(workspace: workspace, state: state, registry: registry, runId: runId, threads: threads,
+    func with(force: Bool, threads: Int? = nil) -> ExecutionEnvironment {
+        ExecutionEnvironment(workspace: workspace, state: state, registry: registry, runId: runId, threads: threads ?? self.threads,
                              force: force, cancellation: cancellation, progress: progress, resources: resources)
     }
 }

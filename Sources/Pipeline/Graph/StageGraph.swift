@@ -12,7 +12,7 @@ public struct StageGraph: Sendable {
     public let specFile: String
     public let profile: String
     public let nodes: [String: StageNode]
-    /// Keys in dependency order (producers first; ties broken by node name).
+    /// Keys in dependency order (producers first; ties broken by node name, or by `grid.order`'s axes first).
     public let order: [String]
     public let cells: [Cell]
 
@@ -62,7 +62,15 @@ public struct StageGraph: Sendable {
         errors += expansion.errors
         let nodes = expansion.nodes
         if !errors.isEmpty { throw SpecErrors(errors) }
-        let order = topologicalOrder(Array(nodes.keys), dependencies: { nodes[$0]!.dependencies }, name: { nodes[$0]!.name })
+        // Ties go by name, which lists a node's axes sorted; `grid.order` puts its axes first instead (seed-major
+        // rounds: Table 4 times every method once per seed before the next seed).
+        let rankName: (StageNode) -> String = spec.order.isEmpty ? { $0.name } : { node in
+            guard !node.axes.isEmpty else { return node.name }
+            let first = spec.order.filter { node.axes[$0] != nil }
+            let rest = node.axes.keys.filter { !spec.order.contains($0) }.sorted()
+            return node.template + "[" + (first + rest).map { "\($0)=\(node.axes[$0]!.interpolationText)" }.joined(separator: ",") + "]"
+        }
+        let order = topologicalOrder(Array(nodes.keys), dependencies: { nodes[$0]!.dependencies }, name: { rankName(nodes[$0]!) })
         return StageGraph(spec: spec.name, specFile: specFile, profile: profile, nodes: nodes, order: order, cells: cells)
     }
 

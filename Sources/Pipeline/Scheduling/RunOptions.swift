@@ -26,6 +26,9 @@ public struct RunOptions: Sendable {
         let fair = max(1, cores / jobs)
         return (jobs, min(max(1, threads ?? fair), fair))
     }
+
+    /// Threads of an exclusive stage, which runs alone: every core, or `--threads` up to the cores.
+    public var exclusiveThreads: Int { min(max(1, threads ?? RunOptions.cores), RunOptions.cores) }
 }
 
 /// What a run did.

@@ -85,6 +85,7 @@ struct Scheduler {
 
     func run() throws -> RunSummary {
         let (jobs, threads) = runner.options.resolvedParallelism
+        let exclusiveThreads = runner.options.exclusiveThreads
         let baseEnvironment = ExecutionEnvironment(workspace: runner.workspace, state: state, registry: runner.registry,
                                                    runId: runId, threads: threads, force: false,
                                                    cancellation: runner.cancellation, progress: runner.progress,
@@ -100,15 +101,21 @@ struct Scheduler {
         lock.lock()
         while true {
             if runner.cancellation.isCancelled { book.stopLaunching = true }
-            // Launch everything ready, in plan order, up to the job limit.
-            if !book.stopLaunching {
+            // Launch everything ready, in plan order, up to the job limit. An exclusive stage runs alone: while
+            // one runs nothing starts; the first ready one in plan order waits for the running stages to end and
+            // holds back every stage after it (so it is not starved by a stream of others).
+            if !book.stopLaunching && !book.inFlight.contains(where: { plan.nodes[$0]!.resources.exclusive }) {
                 for key in plan.order where book.inFlight.count < jobs && book.pending.contains(key) && !book.inFlight.contains(key) {
                     if let at = book.retryAt[key], at > Date() { continue }
                     let node = plan.nodes[key]!
                     guard node.dependencies.allSatisfy({ book.done.contains($0) || plan.nodes[$0] == nil }) else { continue }
+                    if node.resources.exclusive && !book.inFlight.isEmpty { break }
                     book.inFlight.insert(key)
                     book.retryAt[key] = nil
-                    let environment = baseEnvironment.with(force: book.forced.contains(key))
+                    // Alone on the machine, an exclusive stage gets every core (or --threads), so what it times
+                    // does not depend on -j.
+                    let environment = baseEnvironment.with(force: book.forced.contains(key),
+                                                           threads: node.resources.exclusive ? exclusiveThreads : nil)
                     runner.progress.stageStarted(node.name)
                     // One thread per attempt in flight, started now: a GCD queue runs only about one block per core
                     // at first, which staggers Slurm submissions (64 in flight) by seconds.
@@ -120,6 +127,7 @@ struct Scheduler {
                         lock.broadcast()
                         lock.unlock()
                     }
+                    if node.resources.exclusive { break }
                 }
                 book.pending.subtract(book.blocked)
             }

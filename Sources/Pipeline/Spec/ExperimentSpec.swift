@@ -18,6 +18,9 @@ public struct ExperimentSpec: Sendable {
     public let parameters: [String: JSONValue]
     public let axes: [String: [JSONValue]]
     public let exclude: [[String: JSONValue]]
+    /// `grid.order`: axes in the order cells run (the first changes slowest); axes not listed follow, sorted.
+    /// Only the plan's order among stages ready together changes, never a key or a name.
+    public let order: [String]
     public let profiles: [String: Profile]
     public let targets: [String]?
 
@@ -136,6 +139,15 @@ public struct ExperimentSpec: Sendable {
         let parameters = values(json["parameters"], at: "$.parameters")
         let gridAxes = axes(json["grid"]?["axes"], at: "$.grid.axes")
         let exclude = exclusions(json["grid"]?["exclude"], at: "$.grid.exclude", axes: Set(gridAxes.keys))
+        let order = json["grid"]?["order"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for (i, name) in order.enumerated() {
+            if gridAxes[name] == nil {
+                errors.append(SpecError(file: file, path: "$.grid.order[\(i)]", "'\(name)' is not a grid axis",
+                                        suggestion: Suggest.nearest(name, in: Array(gridAxes.keys))))
+            } else if let first = order.firstIndex(of: name), first < i {
+                errors.append(SpecError(file: file, path: "$.grid.order[\(i)]", "axis '\(name)' listed twice (also at [\(first)])"))
+            }
+        }
         var profiles: [String: Profile] = [:]
         for (name, body) in json["profiles"]!.objectValue! {
             let base = JSONSchema.append("$.profiles", key: name)
@@ -164,6 +176,6 @@ public struct ExperimentSpec: Sendable {
         }
         if !errors.isEmpty { throw SpecErrors(errors.sorted { ($0.file, $0.path) < ($1.file, $1.path) }) }
         return ExperimentSpec(file: url, name: json["name"]!.stringValue!, pipelines: pipelines, parameters: parameters,
-                              axes: gridAxes, exclude: exclude, profiles: profiles, targets: targets)
+                              axes: gridAxes, exclude: exclude, order: order, profiles: profiles, targets: targets)
     }
 }

@@ -89,6 +89,6 @@ extension ExperimentSpec {
         var profiles = self.profiles
         profiles[name] = chosen
         return (ExperimentSpec(file: file, name: self.name, pipelines: pipelines, parameters: parameters, axes: axes,
-                               exclude: exclude, profiles: profiles, targets: targets), name)
+                               exclude: exclude, order: order, profiles: profiles, targets: targets), name)
     }
 }

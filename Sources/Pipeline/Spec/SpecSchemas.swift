@@ -22,7 +22,8 @@ public enum SpecSchemas {
       "additionalProperties": false,
       "properties": {
         "axes": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}, "description": "Axis name (a template parameter) → values."},
-        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}, "description": "Partial cells to drop: every given axis must match."}
+        "exclude": {"type": "array", "items": {"type": "object", "minProperties": 1}, "description": "Partial cells to drop: every given axis must match."},
+        "order": {"type": "array", "items": {"type": "string"}, "description": "Axes in the order cells run: the first changes slowest (default: axis names sorted). [\"seed\", …] runs every method of seed 0 before any of seed 1 — Table 4 interleaves its timed methods this way."}
       }
     },
     "profiles": {
@@ -40,7 +41,8 @@ public enum SpecSchemas {
       "type": "object",
       "description": "How `hmpipe report` lays out this spec as the paper's table (see docs/reports.md).",
       "properties": {
-        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."}
+        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}, "description": "The paper's qualitative claims, each tested on paired per-seed differences (Holm over the table's claims)."},
+        "summary": {"enum": ["mean", "median"], "description": "How a cell sums up its seeds: mean ± sd (default), or median [min–max] for repeated timings (Table 4), whose ratio rows are then the median [min–max] of per-seed ratios."}
       }
     }
   },
@@ -75,11 +77,12 @@ public enum SpecSchemas {
     "resources": {
       "type": "object",
       "additionalProperties": false,
-      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm); never part of the cache key.",
+      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm), and whether the stage runs alone (any executor); never part of the cache key.",
       "properties": {
         "cpus": {"type": "integer", "minimum": 1},
         "memory_mb": {"type": "integer", "minimum": 1},
-        "time_minutes": {"type": "integer", "minimum": 1}
+        "time_minutes": {"type": "integer", "minimum": 1},
+        "exclusive": {"type": "boolean", "description": "Run this stage alone: hmpipe run starts it only when no other stage of the run is running and starts nothing else until it ends, whatever -j is (Slurm: also sbatch --exclusive). For stages that time something."}
       }
     }
   }
@@ -137,11 +140,12 @@ public enum SpecSchemas {
     "resources": {
       "type": "object",
       "additionalProperties": false,
-      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm); never part of the cache key.",
+      "description": "What a cluster job for this stage requests (hmpipe run --executor slurm), and whether the stage runs alone (any executor); never part of the cache key.",
       "properties": {
         "cpus": {"type": "integer", "minimum": 1},
         "memory_mb": {"type": "integer", "minimum": 1},
-        "time_minutes": {"type": "integer", "minimum": 1}
+        "time_minutes": {"type": "integer", "minimum": 1},
+        "exclusive": {"type": "boolean", "description": "Run this stage alone: hmpipe run starts it only when no other stage of the run is running and starts nothing else until it ends, whatever -j is (Slurm: also sbatch --exclusive). For stages that time something."}
       }
     },
     "input": {

@@ -42,6 +42,7 @@ public struct EvaluateKind: TypedStageKind {
         var values: [Double] = [], targets: [Double] = []
         var spans: [(Int, [Int32])] = []   // (example index, predicted answer ids)
         var lossSum = 0.0, tokens = 0, lmTokens = 0
+        var blocks: [(nll: Double, tokens: Int)] = []   // LM: per test block, for resampling in the report
         // Tokens each expert of each MoE layer received over the split: the routing the paper's method conditions on.
         var routed = model.expertLoads.map { [Double](repeating: 0, count: $0.count) }
         let began = Date()
@@ -55,6 +56,9 @@ public struct EvaluateKind: TypedStageKind {
                 let n = y.filter { $0 >= 0 }.count
                 lossSum += Double(report.task) * Double(n)
                 lmTokens += n
+                let logits = model.lastLogits
+                blocks += Perplexity.blockNLL(logits: logits, targets: y, vocab: logits.count / max(y.count, 1),
+                                              blockLength: y.count / max(batch.rows, 1))
             } else {
                 lossSum += Double(report.task) * Double(batch.rows)
             }
@@ -100,6 +104,7 @@ public struct EvaluateKind: TypedStageKind {
             // Pure cross-entropy perplexity: the auxiliary balance loss is not part of it (spec decision 23).
             metrics["perplexity"] = Perplexity.fromMeanLoss(meanLoss)
             metrics["eval_tokens"] = Double(lmTokens)
+            lines = blocks.filter { $0.tokens > 0 }.map { #"{"nll":\#($0.nll),"tokens":\#($0.tokens)}"# }
         case .classification where (task.scoring ?? .rows) != .rows:
             let split = p.split ?? "test"
             guard let rows = task.questions?[split] else {

@@ -5,11 +5,12 @@ import Formats
 /// An evaluate stage's per-example output read back (`predictions.jsonl` of `evaluate`, `summaries.jsonl` of
 /// `evaluate-seq2seq`), so a metric can be recomputed on any resample of the test examples — what the report's
 /// two-level bootstrap needs. Decomposable metrics (accuracy, EM, F1 of spans, ROUGE) are means of per-example
-/// scores; Matthews, F1 of a class, Pearson and Spearman are recomputed from the resampled predictions.
-/// Language modelling writes no per-example lines, so perplexity has no example-level resampling. Tasks scored
-/// per question (COPA, MultiRC, ReCoRD) write one line per question, so they resample by question: COPA's
-/// accuracy and ReCoRD's EM/F1 as above, MultiRC's EM as a mean over questions and its F1a recomputed over every
-/// answer of the drawn questions.
+/// scores; Matthews, F1 of a class, Pearson and Spearman are recomputed from the resampled predictions;
+/// perplexity from the resampled test blocks' summed token NLL: exp(Σ NLL / Σ tokens), the mean NLL resampled
+/// then exponentiated. (LM evaluations cached before blocks were written have no lines, so no resampling.)
+/// Tasks scored per question (COPA, MultiRC, ReCoRD) write one line per question, so they resample by
+/// question: COPA's accuracy and ReCoRD's EM/F1 as above, MultiRC's EM as a mean over questions and its F1a
+/// recomputed over every answer of the drawn questions.
 public struct EvaluateScores: Sendable {
     enum Rows: Sendable {
         case classes(predictions: [Int], labels: [Int])
@@ -18,6 +19,8 @@ public struct EvaluateScores: Sendable {
         case decomposable([[String: Double]])
         /// Per question, the predicted and gold class of each of its answers (MultiRC).
         case answerSets(predictions: [[Int]], labels: [[Int]])
+        /// Per test block of a language model: summed token NLL (nats) and predicted tokens.
+        case tokenNLL(nll: [Double], tokens: [Int])
     }
     let rows: Rows
 
@@ -27,6 +30,7 @@ public struct EvaluateScores: Sendable {
         case .values(let p, _): return p.count
         case .decomposable(let s): return s.count
         case .answerSets(let p, _): return p.count
+        case .tokenNLL(let n, _): return n.count
         }
     }
 
@@ -37,6 +41,16 @@ public struct EvaluateScores: Sendable {
             do { return try JSONValue.parse(Data(line.utf8)) } catch { throw StageFailure("\(file.path) line \(i + 1): \(error)") }
         }
         guard let first = json.first else { return nil }
+        if first["nll"] != nil {   // language-model blocks
+            var nll: [Double] = [], tokens: [Int] = []
+            for (i, j) in json.enumerated() {
+                guard let x = j["nll"]?.doubleValue, let n = j["tokens"]?.intValue, n > 0 else {
+                    throw StageFailure("\(file.path) line \(i + 1): expected {\"nll\": number, \"tokens\": positive integer}")
+                }
+                nll.append(x); tokens.append(Int(n))
+            }
+            return EvaluateScores(rows: .tokenNLL(nll: nll, tokens: tokens))
+        }
         if first["generated"] != nil {   // summaries: ROUGE per example
             return EvaluateScores(rows: .decomposable(json.map { j in
                 let s = Rouge.score(target: j["reference"]?.stringValue ?? "", prediction: j["generated"]?.stringValue ?? "")
@@ -100,6 +114,9 @@ public struct EvaluateScores: Sendable {
             case "f1a": return s.f1a
             default: return nil
             }
+        case .tokenNLL(let nll, let tokens):
+            guard metric == "perplexity", !indices.isEmpty else { return nil }
+            return Perplexity.fromLoss(totalNLL: indices.map { nll[$0] }.reduce(0, +), tokens: indices.map { tokens[$0] }.reduce(0, +))
         }
     }
 }

@@ -84,6 +84,7 @@ public struct SlurmJobScript: Sendable {
             "--mem=\(resources.memoryMB)M",
             "--time=\(resources.timeMinutes)",
         ]
+        if resources.exclusive { args.append("--exclusive") }   // a timed stage shares its node with no other job
         if let partition { args.append("--partition=\(partition)") }
         return args + extra
     }
