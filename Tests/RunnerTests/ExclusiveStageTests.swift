@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import Pipeline
+import TestSupport
 import XCTest
 
 /// `"exclusive": true` in a stage's resources: the scheduler never runs it beside another stage of the run,
