@@ -12,7 +12,7 @@ final class MaskedLMHead {
     let rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>
     let gathered, pre, act, normed, dnormed, dact, dpre, dgathered: FloatBuffer
     let logits, probs, dlogits: FloatBuffer
-    /// Selected rows and correct top-1 predictions of the last forward (MLM accuracy).
+    /// Selected rows of the last forward, and its correct top-1 predictions (counted in evaluation forwards only).
     private(set) var selected = 0, correct = 0
 
     init(config c: ModelConfig, embedding: ParameterRef, maxTokens T: Int, params: ParameterSet) {
@@ -56,13 +56,15 @@ final class MaskedLMHead {
         if dh != nil { dlogits.pointer.update(repeating: 0, count: M * V) }
         let loss = Losses.crossEntropy(dlogits: dh == nil ? nil : dlogits.pointer, logits: logits.pointer,
                                        targets: targets, rows: M, classes: V, probs: probs.pointer)
-        for r in 0..<M {
-            let row = logits.pointer + r * V
-            var best = 0
-            for j in 1..<V where row[j] > row[best] { best = j }
-            if best == Int(targets[r]) { correct += 1 }
+        guard let dh else {   // accuracy only when evaluating: a V-wide argmax per row is wasted in a training step
+            for r in 0..<M {
+                let row = logits.pointer + r * V
+                var best = 0
+                for j in 1..<V where row[j] > row[best] { best = j }
+                if best == Int(targets[r]) { correct += 1 }
+            }
+            return loss
         }
-        guard let dh else { return loss }
         Linear.columnSum(dlogits.pointer, rows: M, cols: V, into: p.grad(outBias))
         // d(normed) = dlogits · E;  dE += dlogitsᵀ · normed
         Blas.sgemm(m: M, n: h, k: V, a: dlogits.pointer, lda: V, b: E, ldb: h, c: dnormed.pointer, ldc: h)
