@@ -44,7 +44,7 @@ public enum RoutingHeatmap {
             let ia = rowOrder.firstIndex(of: a.row) ?? Int.max, ib = rowOrder.firstIndex(of: b.row) ?? Int.max
             return (ia, a.load.first?.count ?? 0) < (ib, b.load.first?.count ?? 0)
         }
-        let cell = 22.0, left = 64.0, top = 64.0, gap = 40.0
+        let cell = 22.0, left = 64.0, top = 84.0, gap = 40.0
         let maxExperts = Double(ordered.map { $0.load.first?.count ?? 0 }.max() ?? 1)
         let panelW = min(max(maxExperts * cell, 180), 32 * 14)
         let perLine = max(1, min(3, ordered.count))
@@ -57,7 +57,12 @@ public enum RoutingHeatmap {
             let x0 = left + Double(i % perLine) * (panelW + gap + 70)
             if i > 0 && i % perLine == 0 { y += lineHeight; lineHeight = 0 }
             let peak = max(map.load.flatMap { $0 }.max() ?? 1, 1e-9)
-            s += "<text x=\"\(x0)\" y=\"\(y - 22)\" font-weight=\"bold\">\(ReportChart.esc(String(rowLabel(map.row).prefix(Int((panelW + 60) / 6.5)))))</text>\n"
+            // The method's label wraps onto two lines over the panel (it was cut at one line's width).
+            let label = ReportChart.wrap(rowLabel(map.row), maxChars: Int((panelW + 60) / 6.5))
+            for (k, line) in label.prefix(2).enumerated() {
+                let text = k == 1 && label.count > 2 ? line + " …" : line
+                s += "<text x=\"\(x0)\" y=\"\(y - 22 - 14 * Double(min(label.count, 2) - 1 - k))\" font-weight=\"bold\">\(ReportChart.esc(text))</text>\n"
+            }
             s += "<text x=\"\(x0)\" y=\"\(y - 8)\" fill=\"#555\">\(experts) experts, \(map.cells) run(s); darkest = \(String(format: "%.0f", 100 * peak)) % of tokens</text>\n"
             for (l, row) in map.load.enumerated() {
                 for (e, v) in row.enumerated() {
@@ -73,7 +78,7 @@ public enum RoutingHeatmap {
                 s += "<text x=\"\(x0 + (Double(e) + 0.5) * w)\" y=\"\(y + Double(layers) * h + 13)\" text-anchor=\"middle\" font-size=\"10\">\(e)</text>"
             }
             s += "<text x=\"\(x0 + panelW / 2)\" y=\"\(y + Double(layers) * h + 27)\" text-anchor=\"middle\" fill=\"#555\">expert</text>\n"
-            lineHeight = max(lineHeight, Double(layers) * h + 80)
+            lineHeight = max(lineHeight, Double(layers) * h + 94)
         }
         let height = y + lineHeight + 10
         var head = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"

@@ -27,6 +27,22 @@ final class DerivedTaskTests: XCTestCase {
         XCTAssertTrue(ex.contains { $0.label == .classIndex(1) } && ex.contains { $0.label == .classIndex(0) })
     }
 
+    func testClozeExtraQuestionsLeaveTheFirstQuestionOfEveryPassageUnchanged() {
+        let one = ClozeQA.make(documents: docs, seed: 3, passageSentences: 5)
+        let four = ClozeQA.make(documents: docs, seed: 3, passageSentences: 5, questionsPerPassage: 4)
+        XCTAssertEqual(four.filter { !ClozeQA.isExtraQuestion($0) }, one)
+        let extras = four.filter(ClozeQA.isExtraQuestion)
+        XCTAssertFalse(extras.isEmpty)
+        for e in extras {
+            let passage = String(e.id[..<e.id.range(of: "-q", options: .backwards)!.lowerBound])
+            let first = one.first { $0.id == passage }
+            XCTAssertNotNil(first, e.id)
+            XCTAssertNotEqual(first?.pair, e.pair, "another sentence is the question, so the context differs")
+            XCTAssertEqual(e.group, first?.group)
+        }
+        XCTAssertLessThanOrEqual(Dictionary(grouping: four) { $0.id.split(separator: "-q").first! }.values.map(\.count).max() ?? 0, 4)
+    }
+
     func testClozeAnswersAreSpansOfContextAndQuestionIsNotInContext() {
         let ex = ClozeQA.make(documents: docs, seed: 3)
         XCTAssertFalse(ex.isEmpty)

@@ -61,6 +61,14 @@ final class ReportPicturesTests: XCTestCase {
         let svg = RoutingHeatmap.svg(title: "routing", maps: maps, rowOrder: ["hypermoe", "moe"], rowLabel: { $0 })
         XCTAssertEqual(svg.components(separatedBy: "<rect x=").count - 1, 4, "one cell per (layer, expert) per map")
         XCTAssertTrue(svg.contains("<title>layer 0, expert 0: 100.0 %</title>"))
+        // A label wider than the panel wraps onto a second line instead of being cut mid-word.
+        let long = "(b) hypernet on the token hidden state (instead of the selection embedding)"
+        let wrapped = RoutingHeatmap.svg(title: "routing", maps: maps, rowOrder: ["hypermoe", "moe"], rowLabel: { _ in long })
+        let bold = wrapped.components(separatedBy: "font-weight=\"bold\">").dropFirst().map { $0.prefix { $0 != "<" } }
+        XCTAssertEqual(bold.count, 4, "two lines per panel")
+        let shown = (bold[0] + " " + bold[1]).replacingOccurrences(of: " …", with: "")
+        XCTAssertTrue(long.hasPrefix(shown) && shown.split(separator: " ").count >= 8, "whole words, both lines: \(bold)")
+        XCTAssertTrue(shown.contains("hidden state"), "\(bold)")
     }
 
     /// The report of a hand-built state (Figure 3's real spec; train stages with curves, test stages with routing)

@@ -4,11 +4,24 @@
 /// the context. The answer is that occurrence's character position in the context. Because the question
 /// sentence is not in the context, string matching cannot find the answer: a model has to pick, among the
 /// passage's other names and numbers, the one that fits — so EM/F1 measure reading, as on SQuAD.
+///
+/// `questionsPerPassage` > 1 adds further questions from other sentences of the same passage, ids
+/// `<doc>-p<N>-q<K>` (K ≥ 2). They exist to make evaluation sets larger than the number of held-out passages
+/// (a 200-question test set cannot resolve a 1-point EM difference); `isExtraQuestion` tells `prepare` to keep
+/// them out of the train split, which stays exactly what one question per passage gives. The extras draw from
+/// their own seeded generator, so the first question of every passage is unchanged.
 public enum ClozeQA {
     public static let blank = "_____"
 
+    /// True for the second and later questions of a passage (`prepare` drops them from the train split).
+    public static func isExtraQuestion(_ e: Example) -> Bool {
+        guard let r = e.id.range(of: "-q", options: .backwards) else { return false }
+        return Int(e.id[r.upperBound...]) != nil && e.id[..<r.lowerBound].range(of: "-p") != nil
+    }
+
     public static func make(documents: [(id: String, text: String)], seed: UInt64,
-                            passageSentences: Int = 6, maxPassageChars: Int = 1500) -> [Example] {
+                            passageSentences: Int = 6, maxPassageChars: Int = 1500,
+                            questionsPerPassage: Int = 1) -> [Example] {
         var rng = SeededRandom(seed: seed, 0xC102E)
         var out: [Example] = []
         for doc in documents {
@@ -18,23 +31,37 @@ public enum ClozeQA {
             while p + 2 < sentences.count {
                 let passage = Array(sentences[p..<min(p + passageSentences, sentences.count)])
                 p += passageSentences
+                let id = "\(doc.id)-p\(p / passageSentences)"
                 // Try question sentences in a seeded order; keep the first that yields an answerable blank.
-                for q in passage.indices.map({ $0 }).seededShuffled(&rng) {
+                let order = passage.indices.map({ $0 }).seededShuffled(&rng)
+                var extraRNG: SeededRandom? = nil
+                var made = 0
+                for q in order where made < questionsPerPassage {
                     let contextSentences = passage.enumerated().filter { $0.offset != q }.map(\.element)
                     let context = contextSentences.joined(separator: " ")
                     guard context.count <= maxPassageChars else { continue }
                     let spans = candidateSpans(passage[q]).filter { !occurrences(of: $0.text, in: context).isEmpty }
                     guard !spans.isEmpty else { continue }
-                    let span = spans[rng.below(spans.count)]
+                    let pick: Int
+                    if made == 0 { pick = rng.below(spans.count) } else {
+                        if extraRNG == nil { extraRNG = SeededRandom(seed: seed, 0xC102E2, fnv1a(id)) }
+                        pick = extraRNG!.below(spans.count)
+                    }
+                    let span = spans[pick]
                     let question = String(passage[q].prefix(span.start)) + blank + String(passage[q].dropFirst(span.start + span.text.count))
                     let answers = occurrences(of: span.text, in: context).map { AnswerSpan(text: span.text, start: $0) }
-                    out.append(Example(id: "\(doc.id)-p\(p / passageSentences)", group: doc.id, sources: [source],
+                    made += 1
+                    out.append(Example(id: made == 1 ? id : "\(id)-q\(made)", group: doc.id, sources: [source],
                                        text: question, pair: context, label: .spans(answers)))
-                    break
                 }
             }
         }
         return out
+    }
+
+    /// FNV-1a of the passage id: the extra questions' stream, independent of every other passage's.
+    static func fnv1a(_ s: String) -> UInt64 {
+        s.utf8.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     /// Entity-like spans of a sentence: maximal runs of capitalised words (not the sentence's first word

@@ -143,11 +143,32 @@ public struct PrepareKind: TypedStageKind {
                       test: Double?, log: (String) -> Void) -> Splits {
         let validation = validation ?? task.fractions.validation
         switch read {
-        case .pool(let examples):
-            let splits = Splits.split(examples, seed: seed, validation: validation, test: test ?? task.fractions.test,
+        case .pool(let all):
+            // Evaluation-only examples (cloze QA's extra questions) take no part in dealing the split — it is the
+            // split of the other examples alone, so the held-out documents do not depend on them — and follow
+            // their group into validation or test, right after its other examples; in train they are dropped.
+            let evaluationOnly = task.evaluationOnly ?? { _ in false }
+            let examples = all.filter { !evaluationOnly($0) }
+            var splits = Splits.split(examples, seed: seed, validation: validation, test: test ?? task.fractions.test,
                                       sharedDocumentOrder: task.sharedDocumentOrder)
             if splits.droppedAcrossSplits > 0 {
                 log("split by document: dropped \(splits.droppedAcrossSplits) of \(examples.count) examples whose documents fell into different splits")
+            }
+            let extras = Dictionary(grouping: all.filter(evaluationOnly), by: \.group)
+            if !extras.isEmpty {
+                func withExtras(_ side: [Example]) -> [Example] {
+                    var out: [Example] = [], seen = Set<String>()
+                    for (i, e) in side.enumerated() {
+                        out.append(e)
+                        let lastOfGroup = i + 1 == side.count || side[i + 1].group != e.group
+                        if lastOfGroup, seen.insert(e.group).inserted { out += extras[e.group] ?? [] }
+                    }
+                    return out
+                }
+                let before = splits.validation.count + splits.test.count
+                splits.validation = withExtras(splits.validation)
+                splits.test = withExtras(splits.test)
+                log("added \(splits.validation.count + splits.test.count - before) evaluation-only examples to validation and test")
             }
             return splits
         case .presplit(let train, let test):

@@ -93,8 +93,10 @@ public enum TaskCatalogue {
         tasks.append(TaskDefinition(
             name: "cloze-qa", paperTask: "squad", metrics: ["em", "f1"], head: .span,
             dataDescription: "extractive cloze QA (derived: a name/number blanked in one sentence of a real Wikipedia/news passage, answered by its span in the rest)",
-            realLabels: false, requiredInputs: [], splitVersion: 3, sharedDocumentOrder: true) { inputs, seed in
-                .pool(ClozeQA.make(documents: try prose(inputs), seed: seed))
+            // Split version 4: up to four questions per validation/test passage (train keeps one per passage).
+            realLabels: false, requiredInputs: [], splitVersion: 4, sharedDocumentOrder: true,
+            evaluationOnly: ClozeQA.isExtraQuestion) { inputs, seed in
+                .pool(ClozeQA.make(documents: try prose(inputs), seed: seed, questionsPerPassage: 4))
             })
         for (name, lead, paper) in [("lead-summary", 1, "xsum"), ("lead3-summary", 3, "cnndm")] {
             let summary = lead == 1 ? "its first sentence" : "its first three sentences"

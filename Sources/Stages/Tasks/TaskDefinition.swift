@@ -41,6 +41,9 @@ public struct TaskDefinition: Sendable {
     /// Split in the corpus-wide document order (`Splits.split(sharedDocumentOrder:)`): the prose tasks, whose
     /// held-out documents the MoE backbone's pre-training must avoid.
     public let sharedDocumentOrder: Bool
+    /// Examples that may only be evaluated on: `prepare` removes them from the train split (cloze QA's extra
+    /// questions per passage, `ClozeQA.isExtraQuestion`).
+    public let evaluationOnly: (@Sendable (Example) -> Bool)?
     /// Examples as read: one pool (prepare splits it by document) or the user's own train/test files
     /// (prepare carves validation out of train and keeps their dev set as the test set).
     public enum Read: Sendable {
@@ -53,10 +56,10 @@ public struct TaskDefinition: Sendable {
     public init(name: String, paperTask: String?, metrics: [String], head: Head, scoring: Scoring = .rows, classes: Int = 0,
                 dataDescription: String, realLabels: Bool, requiredInputs: [String],
                 fractions: (validation: Double, test: Double) = (0.1, 0.1), splitVersion: Int = 1,
-                sharedDocumentOrder: Bool = false, read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
+                sharedDocumentOrder: Bool = false, evaluationOnly: (@Sendable (Example) -> Bool)? = nil, read: @escaping @Sendable ([String: URL], UInt64) throws -> Read) {
         self.name = name; self.paperTask = paperTask; self.metrics = metrics; self.head = head; self.scoring = scoring
         self.classes = classes; self.dataDescription = dataDescription; self.realLabels = realLabels
         self.requiredInputs = requiredInputs; self.fractions = fractions; self.splitVersion = splitVersion
-        self.sharedDocumentOrder = sharedDocumentOrder; self.read = read
+        self.sharedDocumentOrder = sharedDocumentOrder; self.evaluationOnly = evaluationOnly; self.read = read
     }
 }
