@@ -96,6 +96,7 @@ struct Scheduler {
         book.forced = Set(plan.toRun.filter { $0.reason == "forced" }.map(\.node.key))
         book.done = Set(plan.order).subtracting(book.pending)
         var lastHeartbeat = Date()
+        var attempts: [String: AttemptThread] = [:]
 
         runner.progress.begin(total: book.pending.count)
         lock.lock()
@@ -118,8 +119,10 @@ struct Scheduler {
                                                            threads: node.resources.exclusive ? exclusiveThreads : nil)
                     runner.progress.stageStarted(node.name)
                     // One thread per attempt in flight, started now: a GCD queue runs only about one block per core
-                    // at first, which staggers Slurm submissions (64 in flight) by seconds.
-                    Thread.detachNewThread {
+                    // at first, which staggers Slurm submissions (64 in flight) by seconds. Joinable, and joined
+                    // before the run returns (AttemptThread: a detached thread's teardown raced the process's exit).
+                    attempts.removeValue(forKey: key)?.join()   // a retried attempt's previous thread
+                    attempts[key] = AttemptThread {
                         let outcome = runner.executor.execute(key: key, environment: environment)
                         lock.lock()
                         book.inFlight.remove(key)
@@ -137,6 +140,8 @@ struct Scheduler {
                 }
                 if book.stopLaunching || book.pending.isEmpty || !launchable { break }
             }
+            // Reap the threads of attempts already booked (their thread is ending; join waits microseconds).
+            for key in attempts.keys where !book.inFlight.contains(key) { attempts.removeValue(forKey: key)?.join() }
             if Date().timeIntervalSince(lastHeartbeat) > 30 {
                 try? state.heartbeat(keys: Array(book.inFlight))
                 lastHeartbeat = Date()
@@ -144,6 +149,7 @@ struct Scheduler {
             _ = lock.wait(until: Date().addingTimeInterval(0.1))
         }
         lock.unlock()
+        for attempt in attempts.values { attempt.join() }   // booked attempts whose threads were still ending
         runner.progress.end()
         if runner.cancellation.isCancelled { book.summary.interrupted = true }
         // Stages downstream of a submitted job are not skipped: the next `hmpipe run` submits them.
