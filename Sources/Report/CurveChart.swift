@@ -43,7 +43,9 @@ public enum CurveChart {
     /// One SVG for one metric: panels in `columnOrder` (unknown columns after, sorted), rows coloured in `rowOrder`.
     public static func svg(title: String, metric: String, panels: [String: [Series]], columnOrder: [String], rowOrder: [String],
                            rowLabel: (String) -> String) -> String {
-        let columns = columnOrder.filter { panels[$0] != nil } + panels.keys.filter { !columnOrder.contains($0) }.sorted()
+        // Unknown columns in natural order: "experts 8" before "experts 16" (numbers compare as numbers).
+        let columns = columnOrder.filter { panels[$0] != nil } + panels.keys.filter { !columnOrder.contains($0) }
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
         let rows = rowOrder + Set(panels.values.flatMap { $0.map(\.row) }).subtracting(rowOrder).sorted()
         let perLine = min(3, max(1, columns.count))
         let pw = 300.0, ph = 210.0, left = 52.0, top = 56.0, gap = 44.0

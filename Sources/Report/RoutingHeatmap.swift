@@ -50,7 +50,7 @@ public enum RoutingHeatmap {
         let perLine = max(1, min(3, ordered.count))
         let width = left + Double(perLine) * (panelW + gap + 70)
         var y = top, s = ""
-        var lineHeight = 0.0
+        var lineHeight = 0.0, bottom = 0.0
         for (i, map) in ordered.enumerated() {
             let experts = map.load.first?.count ?? 0, layers = map.load.count
             let w = panelW / Double(max(experts, 1)), h = min(cell, 160 / Double(max(layers, 1)) + 6)
@@ -78,9 +78,10 @@ public enum RoutingHeatmap {
                 s += "<text x=\"\(x0 + (Double(e) + 0.5) * w)\" y=\"\(y + Double(layers) * h + 13)\" text-anchor=\"middle\" font-size=\"10\">\(e)</text>"
             }
             s += "<text x=\"\(x0 + panelW / 2)\" y=\"\(y + Double(layers) * h + 27)\" text-anchor=\"middle\" fill=\"#555\">expert</text>\n"
-            lineHeight = max(lineHeight, Double(layers) * h + 94)
+            lineHeight = max(lineHeight, Double(layers) * h + 94)   // the next line's two-line titles fit above it
+            bottom = max(bottom, y + Double(layers) * h + 34)
         }
-        let height = y + lineHeight + 10
+        let height = bottom + 8
         var head = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         head += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (i, line) in ReportChart.wrap(title, maxChars: Int(width / 7.5)).prefix(2).enumerated() {

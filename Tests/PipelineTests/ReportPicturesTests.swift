@@ -30,6 +30,13 @@ final class ReportPicturesTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<polygon").count - 1, 4)
         XCTAssertLessThan(svg.range(of: ">b</text>")!.lowerBound, svg.range(of: ">a</text>")!.lowerBound, "panels in the given order")
         XCTAssertTrue(svg.contains(">MoE</text>") && svg.contains(">HyperMoE</text>"))
+        // Columns the spec does not order come in natural order: 8 before 16 before 32.
+        let numbered = Dictionary(uniqueKeysWithValues: ["experts 16", "experts 32", "experts 8"].map { ($0, a) })
+        let natural = CurveChart.svg(title: "T", metric: "train_loss", panels: numbered, columnOrder: [],
+                                     rowOrder: ["moe", "hypermoe"], rowLabel: { $0 })
+        let at = { (c: String) in natural.range(of: ">\(c)</text>")!.lowerBound }
+        XCTAssertLessThan(at("experts 8"), at("experts 16"))
+        XCTAssertLessThan(at("experts 16"), at("experts 32"))
     }
 
     /// Curves' step axis: whole steps only, however short the run.
