@@ -95,7 +95,7 @@ public enum TaskCatalogue {
             dataDescription: "extractive cloze QA (derived: a name/number blanked in one sentence of a real Wikipedia/news passage, answered by its span in the rest)",
             // Split version 4: up to four questions per validation/test passage (train keeps one per passage).
             realLabels: false, requiredInputs: [], splitVersion: 4, sharedDocumentOrder: true,
-            evaluationOnly: ClozeQA.isExtraQuestion) { inputs, seed in
+            evaluationOnly: { ClozeQA.isExtraQuestion($0) }) { inputs, seed in
                 .pool(ClozeQA.make(documents: try prose(inputs), seed: seed, questionsPerPassage: 4))
             })
         for (name, lead, paper) in [("lead-summary", 1, "xsum"), ("lead3-summary", 3, "cnndm")] {
