@@ -34,7 +34,7 @@ public enum ClozeQA {
                 let id = "\(doc.id)-p\(p / passageSentences)"
                 // Try question sentences in a seeded order; keep the first that yields an answerable blank.
                 let order = passage.indices.map({ $0 }).seededShuffled(&rng)
-                var extraRNG: SeededRandom? = nil
+                var extraRNG = SeededRandom(seed: seed, 0xC102E2, fnv1a(id))   // the extras' own stream
                 var made = 0
                 for q in order where made < questionsPerPassage {
                     let contextSentences = passage.enumerated().filter { $0.offset != q }.map(\.element)
@@ -42,12 +42,7 @@ public enum ClozeQA {
                     guard context.count <= maxPassageChars else { continue }
                     let spans = candidateSpans(passage[q]).filter { !occurrences(of: $0.text, in: context).isEmpty }
                     guard !spans.isEmpty else { continue }
-                    let pick: Int
-                    if made == 0 { pick = rng.below(spans.count) } else {
-                        if extraRNG == nil { extraRNG = SeededRandom(seed: seed, 0xC102E2, fnv1a(id)) }
-                        pick = extraRNG!.below(spans.count)
-                    }
-                    let span = spans[pick]
+                    let span = spans[made == 0 ? rng.below(spans.count) : extraRNG.below(spans.count)]
                     let question = String(passage[q].prefix(span.start)) + blank + String(passage[q].dropFirst(span.start + span.text.count))
                     let answers = occurrences(of: span.text, in: context).map { AnswerSpan(text: span.text, start: $0) }
                     made += 1
