@@ -20,6 +20,22 @@ final class InterpolationLookupTests: XCTestCase {
         XCTAssertEqual(Interpolation.names(in: params), ["task", "task_files"])
     }
 
+    func testALookupWithAFallbackGivesTheFallbackParameterWhereTheTableHasNoEntry() throws {
+        let params: JSONValue = .object(["steps": .string("${task_steps[task]:-steps}")])
+        let table: JSONValue = .object(["vader-nyt": .int(200)])
+        let nyt = try Interpolation.apply(params, ["task": .string("vader-nyt"), "task_steps": table, "steps": .int(120)])
+        XCTAssertEqual(nyt, .object(["steps": .int(200)]))
+        // Every other task gets exactly what "${steps}" gave it (same type, so the same cache key).
+        let movie = try Interpolation.apply(params, ["task": .string("vader-movie"), "task_steps": table, "steps": .int(120)])
+        XCTAssertEqual(movie, try Interpolation.apply(.object(["steps": .string("${steps}")]), ["steps": .int(120)]))
+        XCTAssertEqual(try Interpolation.apply(.string("n=${task_steps[task]:-steps}"), ["task": .string("x"), "task_steps": table, "steps": .int(7)]), .string("n=7"))
+        XCTAssertEqual(Interpolation.names(in: params), ["task", "task_steps", "steps"])
+        // A missing fallback is an error naming it (spec loading also checks every name a template uses, this one included).
+        XCTAssertThrowsError(try Interpolation.apply(params, ["task": .string("x"), "task_steps": table])) { error in
+            XCTAssertEqual((error as? Interpolation.UnknownName)?.name, "steps")
+        }
+    }
+
     func testBadLookupsAreErrors() {
         XCTAssertThrowsError(try Interpolation.apply(.string("${task_files[task]}"), ["task": .string("x")])) { error in
             XCTAssertEqual((error as? Interpolation.UnknownName)?.name, "task_files")

@@ -10,7 +10,9 @@ import Formats
 /// `"files": "${task_files[task]}"` gives each task's prepare stage its own entry of a profile's per-task file
 /// table, so only that entry enters the stage's cache key. A key the table lacks removes the member whose whole
 /// value the lookup is (so tasks without an entry keep the parameters, and cache keys, they had before), and
-/// gives `null` anywhere else.
+/// gives `null` anywhere else. `${table[key]:-name}` falls back to parameter `name` instead — e.g.
+/// `"steps": "${task_steps[task]:-steps}"` gives one task a longer budget while every other task's parameters (and
+/// cache key) stay exactly what `${steps}` gave them.
 public enum Interpolation {
     public struct UnknownName: Error, Sendable {
         public let name: String
@@ -29,7 +31,7 @@ public enum Interpolation {
         case .string(let s):
             return Set(tokens(s).flatMap { token -> [String] in
                 guard case .name(let n) = token else { return [] }
-                if let (table, key) = lookup(n) { return [table, key] }
+                if let l = lookup(n) { return [l.table, l.key] + (l.fallback.map { [$0] } ?? []) }
                 return [n]
             })
         case .array(let items): return items.reduce(into: []) { $0.formUnion(names(in: $1)) }
@@ -48,7 +50,7 @@ public enum Interpolation {
     public indirect enum Compiled: Sendable {
         case literal(JSONValue)
         case whole(String)          // exactly "${name}": the value keeps its type
-        case lookup(String, key: String)   // exactly "${table[key]}"
+        case lookup(String, key: String, fallback: String?)   // exactly "${table[key]}" or "${table[key]:-name}"
         case text([Token])
         case array([Compiled])
         case object([(String, Compiled)])
@@ -59,7 +61,7 @@ public enum Interpolation {
         case .string(let s):
             let parts = tokens(s)
             if parts.count == 1, case .name(let n) = parts[0] {
-                if let (table, key) = lookup(n) { return .lookup(table, key: key) }
+                if let l = lookup(n) { return .lookup(l.table, key: l.key, fallback: l.fallback) }
                 return .whole(n)
             }
             if parts.allSatisfy({ if case .text = $0 { return true }; return false }) {
@@ -78,16 +80,16 @@ public enum Interpolation {
         case .whole(let n):
             guard let v = variables[n] else { throw UnknownName(name: n, path: path) }
             return v
-        case .lookup(let table, let key):
-            return try resolveLookup(table, key, variables, path: path) ?? .null
+        case .lookup(let table, let key, let fallback):
+            return try resolveLookup(table, key, fallback, variables, path: path) ?? .null
         case .text(let parts):
             var out = ""
             for part in parts {
                 switch part {
                 case .text(let t): out += t
                 case .name(let n):
-                    if let (table, key) = lookup(n) {
-                        out += (try resolveLookup(table, key, variables, path: path) ?? .null).interpolationText
+                    if let l = lookup(n) {
+                        out += (try resolveLookup(l.table, l.key, l.fallback, variables, path: path) ?? .null).interpolationText
                     } else {
                         guard let v = variables[n] else { throw UnknownName(name: n, path: path) }
                         out += v.interpolationText
@@ -102,9 +104,9 @@ public enum Interpolation {
             out.reserveCapacity(members.count)
             for (k, v) in members {
                 let memberPath = path.isEmpty ? k : "\(path).\(k)"
-                if case .lookup(let table, let key) = v {
-                    // The table has no entry for this key: leave the member out.
-                    if let found = try resolveLookup(table, key, variables, path: memberPath) { out[k] = found }
+                if case .lookup(let table, let key, let fallback) = v {
+                    // The table has no entry for this key (and no fallback): leave the member out.
+                    if let found = try resolveLookup(table, key, fallback, variables, path: memberPath) { out[k] = found }
                     continue
                 }
                 out[k] = try apply(v, variables, path: memberPath)
@@ -113,8 +115,8 @@ public enum Interpolation {
         }
     }
 
-    /// `table[key]`'s value; nil when the table has no such key.
-    static func resolveLookup(_ table: String, _ key: String, _ variables: [String: JSONValue], path: String) throws -> JSONValue? {
+    /// `table[key]`'s value; the fallback parameter's when the table has no such key; nil when there is neither.
+    static func resolveLookup(_ table: String, _ key: String, _ fallback: String?, _ variables: [String: JSONValue], path: String) throws -> JSONValue? {
         guard let t = variables[table] else { throw UnknownName(name: table, path: path) }
         guard let k = variables[key] else { throw UnknownName(name: key, path: path) }
         guard case .object(let members) = t else {
@@ -123,15 +125,26 @@ public enum Interpolation {
         guard let keyText = k.stringValue else {
             throw BadLookup(reference: "\(table)[\(key)]", message: "'\(key)' is \(k.typeName) \(k.canonical); a lookup key must be a string")
         }
-        return members[keyText]
+        if let found = members[keyText] { return found }
+        guard let fallback else { return nil }
+        guard let v = variables[fallback] else { throw UnknownName(name: fallback, path: path) }
+        return v
     }
 
-    /// `table[key]` → (table, key); nil for a plain name.
-    static func lookup(_ name: String) -> (String, String)? {
-        guard name.hasSuffix("]"), let open = name.firstIndex(of: "["), open != name.startIndex else { return nil }
-        let key = name[name.index(after: open)..<name.index(before: name.endIndex)]
+    /// `table[key]` or `table[key]:-name` → its parts; nil for a plain name.
+    static func lookup(_ name: String) -> (table: String, key: String, fallback: String?)? {
+        var reference = Substring(name)
+        var fallback: String?
+        if let sep = name.range(of: ":-") {
+            let f = name[sep.upperBound...]
+            guard !f.isEmpty else { return nil }
+            fallback = String(f)
+            reference = name[..<sep.lowerBound]
+        }
+        guard reference.hasSuffix("]"), let open = reference.firstIndex(of: "["), open != reference.startIndex else { return nil }
+        let key = reference[reference.index(after: open)..<reference.index(before: reference.endIndex)]
         guard !key.isEmpty else { return nil }
-        return (String(name[..<open]), String(key))
+        return (String(reference[..<open]), String(key), fallback)
     }
 
     public enum Token: Sendable { case text(String), name(String) }
