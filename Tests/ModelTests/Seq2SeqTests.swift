@@ -107,6 +107,23 @@ final class Seq2SeqTests: XCTestCase {
         }
     }
 
+    /// evaluate-seq2seq's routing metrics: every real source token of every generate call, counted once per
+    /// encoder MoE layer (padding excluded), none from the decoder's beam steps.
+    func testGenerationCountsTheEncodersRoutingOfEveryRealSourceToken() {
+        let m = randomModel(.moe)
+        XCTAssertTrue(m.encoderRouting.isEmpty)
+        _ = m.generate(source: Self.sources, options: options(beam: 3, cache: true))
+        let real = Double(Self.sources.reduce(0) { $0 + min($1.count, 8) })
+        XCTAssertEqual(m.encoderRouting.count, 1, "MoE in every other of the encoder's 2 blocks: one encoder MoE layer")
+        for layer in m.encoderRouting {
+            XCTAssertEqual(layer.count, 4)
+            XCTAssertEqual(layer.reduce(0, +), real, accuracy: 1e-3)
+        }
+        _ = m.generate(source: Array(Self.sources.prefix(2)), options: options(beam: 1, cache: true))
+        let more = real + Double(Self.sources.prefix(2).reduce(0) { $0 + $1.count })
+        for layer in m.encoderRouting { XCTAssertEqual(layer.reduce(0, +), more, accuracy: 1e-3) }
+    }
+
     func testBeamWidthOneEqualsGreedy() {
         let m = randomModel()
         let greedy = m.generate(source: Self.sources, options: options(beam: 1, cache: true, strategy: .greedy))

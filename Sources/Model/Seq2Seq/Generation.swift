@@ -34,6 +34,7 @@ extension Seq2SeqTransformer {
             }
         }
         let memory = encode(batch: B, length: Ls, training: false)
+        recordEncoderRouting(realTokens: sources.reduce(0) { $0 + min($1.count, Ls) })
         let c = cache()
         c.sourceLength = Ls
         DecodeCache.replicate(memory.mask, into: c.mask.pointer, sources: B, beams: K, perRow: Ls)
@@ -46,6 +47,15 @@ extension Seq2SeqTransformer {
         precondition(!(greedy && K != 1), "greedy decoding needs beam width 1")
         if greedy { return decode(GreedySearch(rows: R, options: o), rows: R, cache: c) }
         return decode(BeamSearch(sources: B, beams: K, options: o), rows: R, cache: c)
+    }
+
+    /// Adds the last encoder forward's expert loads (fractions of its real tokens) to `encoderRouting`.
+    private func recordEncoderRouting(realTokens: Int) {
+        let loads = encoder.moeLayers.map(\.expertLoad)
+        if encoderRouting.isEmpty { encoderRouting = loads.map { [Double](repeating: 0, count: $0.count) } }
+        for (l, load) in loads.enumerated() {
+            for (e, fraction) in load.enumerated() { encoderRouting[l][e] += Double(fraction) * Double(realTokens) }
+        }
     }
 
     private func decode<S: DecodingSearch>(_ start: S, rows R: Int, cache c: DecodeCache) -> [GeneratedSequence] {

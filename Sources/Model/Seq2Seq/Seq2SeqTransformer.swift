@@ -17,6 +17,9 @@ public final class Seq2SeqTransformer {
     public var rng: Rng
     /// Incremental-decoding state, built on first use of `generate` (sized for maxBatch rows).
     var decodeCache: DecodeCache?
+    /// Real source tokens each encoder MoE layer sent to each expert, summed over every `generate` call (the
+    /// evaluation's routing metrics: the test documents' routing through the encoder). Empty until the first call.
+    public internal(set) var encoderRouting: [[Double]] = []
 
     public init(config: Seq2SeqConfig, maxBatch: Int, maxSourceLength: Int, maxTargetLength: Int, seed: UInt64) {
         precondition(maxSourceLength <= config.model.maxPositions, "maxSourceLength exceeds maxPositions")

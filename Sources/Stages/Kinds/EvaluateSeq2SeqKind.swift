@@ -11,7 +11,7 @@ import Model
 /// (`<split>.references.json`), `vocab`. Outputs `metrics.json` and `summaries.jsonl` (id, reference, generated).
 public struct EvaluateSeq2SeqKind: TypedStageKind {
     public let name = "evaluate-seq2seq"
-    public let version = "1"
+    public let version = "2"   // 2: routing metrics of the encoder
     public init() {}
 
     public struct Config: Decodable, Sendable {
@@ -82,13 +82,15 @@ public struct EvaluateSeq2SeqKind: TypedStageKind {
         let texts = generated.map { decoder.decode($0) }
         let rouge = Rouge.corpus(targets: references.map(\.summary), predictions: texts)
         let generatedTokens = generated.reduce(0) { $0 + $1.count }
-        let metrics: [String: Double] = [
+        var metrics: [String: Double] = [
             "rouge1": rouge.rouge1, "rouge2": rouge.rouge2, "rougeL": rouge.rougeL,
             "eval_samples_per_second": Double(reader.count) / seconds,
             "generated_tokens_per_second": Double(generatedTokens) / seconds,
             "mean_generated_tokens": Double(generatedTokens) / Double(max(reader.count, 1)),
             "examples": Double(reader.count),
         ]
+        // How the encoder routed the test documents (the decoder's routing varies with the beam's hypotheses).
+        metrics.merge(RoutingMetrics.metrics(tokensPerExpert: model.encoderRouting)) { a, _ in a }
         for (k, v) in metrics { context.metric(k, v) }
         let json = JSONEncoder()
         json.outputFormatting = [.sortedKeys, .prettyPrinted]
