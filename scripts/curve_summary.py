@@ -5,7 +5,7 @@ Reads `hmpipe metrics SPEC --format csv` on stdin, takes one stepped metric (def
 over seeds per (cell without its seed, stage, step) and prints, per curve, the mean at every recorded step and
 the step where it flattened: the first step after which the curve improves by less than `--share` (default 10 %)
 of its whole improvement (first point to best point). A curve still improving at its last step by more than
-that share is marked "still falling".
+that share, and at its best there, is marked "still falling".
 
     hmpipe metrics experiments/table1.json --format csv | python3 scripts/curve_summary.py
 """
@@ -45,7 +45,9 @@ def main() -> None:
                 flat = step
                 break
         last_drop = values[-2] - values[-1] if len(values) > 1 else 0.0
-        still = len(values) > 1 and last_drop > args.share * max(total, 1e-12)
+        # Still falling = the best point is the last and the last step alone gained more than the share (a
+        # rebound after a bump, best earlier, is noise around a flat curve).
+        still = len(values) > 1 and values[-1] <= best and last_drop > args.share * max(total, 1e-12)
         label = " ".join(f"{a}={v}" for a, v in key)
         series = ", ".join(f"{s}: {v:.3f}" for s, v, _ in points)
         seeds = max(n for _, _, n in points)
