@@ -35,7 +35,9 @@ let package = Package(
         // Layer 0: element-wise float32 loops (GELU, AdamW) built for AVX-512 / AVX2 and picked by cpuid.
         .target(name: "CVecMath"),
         // Layer 0: numeric kernels (forward + backward, llm.c style) on float32 buffers.
-        .target(name: "Kernels", dependencies: ["CBLAS", "CVecMath"], swiftSettings: v5),
+        // Layer 0: the engine's persistent worker threads (spin briefly, then sleep) for its parallel regions.
+        .target(name: "CThreadPool"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CVecMath", "CThreadPool"], swiftSettings: v5),
         // Layer 0: byte formats — zstd frames, safetensors, SHA-256 helpers.
         .target(name: "Formats", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: v5),

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Multi-head scaled dot-product attention. Queries and keys/values are addressed by strides, so one kernel
@@ -54,7 +53,7 @@ public enum Attention {
         let workers = min(Blas.threads, count, maxWorkers)
         if workers <= 1 { for i in 0..<count { body(i, 0) }; return }
         let step = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.run(workers) { w in
             for i in (w * step)..<min(count, (w + 1) * step) { body(i, w) }
         }
     }

@@ -1,12 +1,11 @@
 import CBLAS
-import Dispatch
 
 /// Every matmul in the engine goes through here: row-major `cblas_sgemm`.
 /// C[M×N] = alpha · op(A)[M×K] · op(B)[K×N] + beta · C, with leading dimensions given explicitly so
 /// strided sub-matrices (one attention head inside a [T, 3h] QKV buffer) need no copy.
 ///
 /// Threading is the engine's own, not OpenBLAS's: OpenBLAS runs single-threaded and a large product is cut into
-/// `threads` blocks of rows (or columns) of C, computed concurrently on the same GCD pool as the element-wise
+/// `threads` blocks of rows (or columns) of C, computed concurrently on the same pool (`Parallel`) as the element-wise
 /// kernels. OpenBLAS's workers spin in `sched_yield` for a while after each call, and with only two cores that
 /// spinning competed with the element-wise work in between (25–35 % of a step in `perf`). Each element of C is
 /// still one uninterrupted dot product, so results are deterministic for a given thread count.
@@ -41,7 +40,7 @@ public enum Blas {
             let rows = m >= n, side = rows ? m : n
             let step = ((side + t - 1) / t + 15) / 16 * 16
             let parts = (side + step - 1) / step
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
+            Parallel.run(parts) { i in
                 let lo = i * step, len = min(side, lo + step) - lo
                 if rows {
                     call(transA, transB, len, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb, beta,

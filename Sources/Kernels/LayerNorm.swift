@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// LayerNorm over the last dimension (BERT: eps 1e-12). Saves mean and 1/std per row for the backward.
@@ -48,7 +47,7 @@ public enum LayerNorm {
             let part = partial.baseAddress!
             part.update(repeating: 0, count: 2 * workers * dim)
             let step = (rows + workers - 1) / workers
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            Parallel.run(workers) { w in
                 let lo = w * step, hi = min(rows, lo + step)
                 if lo < hi {
                     backwardRows(lo..<hi, dinp: dinp, dweight: part + 2 * w * dim, dbias: part + (2 * w + 1) * dim,

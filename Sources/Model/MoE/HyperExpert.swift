@@ -1,4 +1,3 @@
-import Dispatch
 import Kernels
 
 /// The HyperExpert of one MoE layer (spec §6.1, §6.5, §6.6, §7): Ê_t(x) = ReLU(x D_t + β_t) U_t + γ_t,
@@ -87,7 +86,7 @@ final class HyperExpert {
         let G = groupMasks.count, workers = min(Blas.threads, G)
         if workers <= 1 { for g in 0..<G { body(g, true) }; return }
         let total = max(1, plan.groupOffsets[G])
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.run(workers) { w in
             for g in 0..<G {
                 let middle = (plan.groupOffsets[g] + plan.groupOffsets[g + 1]) / 2
                 if min(workers - 1, middle * workers / total) == w { body(g, false) }
