@@ -43,6 +43,41 @@ public enum AdamW {
         }
     }
 
+    /// One tensor's range of the arena and its learning rate (already scaled) for `updateArena`.
+    public struct Segment: Sendable {
+        public var start: Int, count: Int, lr: Float, decay: Bool
+        public init(start: Int, count: Int, lr: Float, decay: Bool) {
+            self.start = start; self.count = count; self.lr = lr; self.decay = decay
+        }
+    }
+
+    /// Updates every tensor of an arena in one parallel region: `segments` lie back to back from 0, in order.
+    /// The same element-wise formula as `update` per tensor, so the result is identical; what it saves is a
+    /// region (or a serial pass, below the parallel grain) per tensor: dozens of biases and norms per step.
+    public static func updateArena(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
+                                   m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                                   segments: UnsafeBufferPointer<Segment>, step: Int, hyper h: Hyper) {
+        guard let last = segments.last else { return }
+        let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
+        Parallel.forEachChunk(last.start + last.count) { r in
+            // The segment holding r's first element (binary search), then on through the chunk.
+            var lo = 0, hi = segments.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if segments[mid].start <= r.lowerBound { lo = mid } else { hi = mid - 1 }
+            }
+            var at = r.lowerBound, s = lo
+            while at < r.upperBound {
+                let seg = segments[s], end = min(r.upperBound, seg.start + seg.count)
+                if end > at {
+                    cvm_adamw(params + at, grads + at, m + at, v + at, end - at, seg.lr, h.beta1, h.beta2, h.eps, c1, c2,
+                              seg.decay ? h.weightDecay : 0)
+                }
+                at = end; s += 1
+            }
+        }
+    }
+
     /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.
     @discardableResult
     public static func clipGlobalNorm(grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {

@@ -6,7 +6,9 @@ public enum Linear {
                                rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
         if rows == 0 { return }
         if let bias, !accumulate {
-            for t in 0..<rows { (out + t * outDim).update(from: bias, count: outDim) }
+            Parallel.forEachRowBlock(rows: rows, rowSize: outDim) { r in
+                for t in r { (out + t * outDim).update(from: bias, count: outDim) }
+            }
             Blas.sgemm(m: rows, n: outDim, k: inDim, a: inp, lda: inDim, b: weight, ldb: outDim,
                        beta: 1, c: out, ldc: outDim)
         } else {
@@ -38,6 +40,8 @@ public enum Linear {
     /// into[j] += Σ_t x[t, j]
     @inline(__always)
     public static func columnSum(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into: UnsafeMutablePointer<Float>) {
-        for t in 0..<rows { let r = x + t * cols; for j in 0..<cols { into[j] += r[j] } }
+        Parallel.forEachColumnBlock(rows: rows, columns: cols) { c in
+            for t in 0..<rows { let r = x + t * cols; for j in c { into[j] += r[j] } }
+        }
     }
 }

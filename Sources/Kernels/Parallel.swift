@@ -24,13 +24,45 @@ public enum Parallel {
         }
     }
 
+    /// body(range) over contiguous blocks of 0..<count, one per thread when count is at least `grain` per thread.
     public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let threads = max(1, min(Blas.threads, count / grain))
-        if threads == 1 { body(0..<count); return }
+        forEachBlock(count, elements: count, body)
+    }
+
+    /// body(rows) over contiguous blocks of rows, split when rows × rowSize is at least `grain` per thread.
+    public static func forEachRowBlock(rows: Int, rowSize: Int, _ body: (Range<Int>) -> Void) {
+        forEachBlock(rows, elements: rows * rowSize, body)
+    }
+
+    /// body(columns) over contiguous blocks of columns (each block reads every row): a reduction over rows
+    /// keeps its order per column, so it is split without changing a bit.
+    public static func forEachColumnBlock(rows: Int, columns: Int, _ body: (Range<Int>) -> Void) {
+        forEachBlock(columns, elements: rows * columns, body)
+    }
+
+    private static func forEachBlock(_ count: Int, elements: Int, _ body: (Range<Int>) -> Void) {
+        let threads = max(1, min(Blas.threads, count, elements / grain))
+        if threads == 1 { if count > 0 { body(0..<count) }; return }
         let step = (count + threads - 1) / threads
         run(threads) { i in
             let lo = i * step, hi = min(count, lo + step)
             if lo < hi { body(lo..<hi) }
         }
+    }
+
+    /// dst[i] = src[i] for i in 0..<count.
+    public static func copy(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, count: Int) {
+        forEachChunk(count) { r in (dst + r.lowerBound).update(from: src + r.lowerBound, count: r.count) }
+    }
+
+    /// dst[i] = value for i in 0..<count.
+    public static func fill(_ dst: UnsafeMutablePointer<Float>, with value: Float, count: Int) {
+        forEachChunk(count) { r in (dst + r.lowerBound).update(repeating: value, count: r.count) }
+    }
+
+    /// out[i] = a[i] · b[i] for i in 0..<count.
+    public static func multiply(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
+                                _ b: UnsafePointer<Float>, count: Int) {
+        forEachChunk(count) { r in for i in r { out[i] = a[i] * b[i] } }
     }
 }

@@ -66,5 +66,5 @@ public final class ParameterSet: @unchecked Sendable {
     @inline(__always) public func value(_ r: ParameterRef) -> UnsafeMutablePointer<Float> { values.pointer + r.offset }
     @inline(__always) public func grad(_ r: ParameterRef) -> UnsafeMutablePointer<Float> { grads.pointer + r.offset }
     public func ref(named name: String) -> ParameterRef? { byName[name].map { refs[$0] } }
-    public func zeroGrads() { grads.zero() }
+    public func zeroGrads() { Parallel.fill(grads.pointer, with: 0, count: total) }
 }

@@ -40,19 +40,19 @@ final class Block {
         if preNorm {
             norm1.forward(out: n1.pointer, inp: x, rows: T, p)
             attention.forward(out: a.pointer, inp: n1.pointer, ctx: ctx, p)
-            r1.pointer.update(from: x, count: n)
+            Parallel.copy(r1.pointer, from: x, count: n)
             addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: n2.pointer, inp: r1.pointer, rows: T, p)
             ffn.forward(out: f.pointer, inp: n2.pointer, ctx: ctx, rng: &rng, p)
-            out.update(from: r1.pointer, count: n)
+            Parallel.copy(out, from: r1.pointer, count: n)
             addDropped(out, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
         } else {
             attention.forward(out: a.pointer, inp: x, ctx: ctx, p)
-            r1.pointer.update(from: x, count: n)
+            Parallel.copy(r1.pointer, from: x, count: n)
             addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm1.forward(out: n1.pointer, inp: r1.pointer, rows: T, p)
             ffn.forward(out: f.pointer, inp: n1.pointer, ctx: ctx, rng: &rng, p)
-            r2.pointer.update(from: n1.pointer, count: n)
+            Parallel.copy(r2.pointer, from: n1.pointer, count: n)
             addDropped(r2.pointer, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: out, inp: r2.pointer, rows: T, p)
         }
@@ -64,26 +64,26 @@ final class Block {
         let T = ctx.tokens, n = T * width
         if preNorm {
             // r1 gets dy directly and through the FFN branch.
-            g1.pointer.update(from: dy, count: n)                       // d r1
-            for i in 0..<n { g2[i] = dy[i] * fmask[i] }                 // d f
-            g3.pointer.update(repeating: 0, count: n)                   // d n2
+            Parallel.copy(g1.pointer, from: dy, count: n)  // d r1
+            Parallel.multiply(g2.pointer, dy, fmask.pointer, count: n)  // d f
+            Parallel.fill(g3.pointer, with: 0, count: n)  // d n2
             ffn.backward(dinp: g3.pointer, dout: g2.pointer, inp: n2.pointer, ctx: ctx, auxScale: auxScale, p)
             norm2.backward(dinp: g1.pointer, dout: g3.pointer, inp: r1.pointer, rows: T, p)
-            dx.update(from: g1.pointer, count: n)
-            for i in 0..<n { g2[i] = g1[i] * amask[i] }                 // d a
-            g3.pointer.update(repeating: 0, count: n)                   // d n1
+            Parallel.copy(dx, from: g1.pointer, count: n)
+            Parallel.multiply(g2.pointer, g1.pointer, amask.pointer, count: n)  // d a
+            Parallel.fill(g3.pointer, with: 0, count: n)  // d n1
             attention.backward(dinp: g3.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, p)
             norm1.backward(dinp: dx, dout: g3.pointer, inp: x, rows: T, p)
         } else {
-            g1.pointer.update(repeating: 0, count: n)                   // d r2
+            Parallel.fill(g1.pointer, with: 0, count: n)  // d r2
             norm2.backward(dinp: g1.pointer, dout: dy, inp: r2.pointer, rows: T, p)
-            for i in 0..<n { g2[i] = g1[i] * fmask[i] }                 // d f
+            Parallel.multiply(g2.pointer, g1.pointer, fmask.pointer, count: n)  // d f
             // d n1 = d r2 + FFN backward
             ffn.backward(dinp: g1.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, auxScale: auxScale, p)
-            g3.pointer.update(repeating: 0, count: n)                   // d r1
+            Parallel.fill(g3.pointer, with: 0, count: n)  // d r1
             norm1.backward(dinp: g3.pointer, dout: g1.pointer, inp: r1.pointer, rows: T, p)
-            dx.update(from: g3.pointer, count: n)
-            for i in 0..<n { g2[i] = g3[i] * amask[i] }                 // d a
+            Parallel.copy(dx, from: g3.pointer, count: n)
+            Parallel.multiply(g2.pointer, g3.pointer, amask.pointer, count: n)  // d a
             attention.backward(dinp: dx, dout: g2.pointer, inp: x, ctx: ctx, p)
         }
     }

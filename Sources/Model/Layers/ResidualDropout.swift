@@ -8,8 +8,8 @@ enum ResidualDropout {
         if training && p > 0 {
             Dropout.forward(out: v, mask: mask.pointer, inp: v, count: count, p: p, rng: &rng)
         } else {
-            mask.pointer.update(repeating: 1, count: count)
+            Parallel.fill(mask.pointer, with: 1, count: count)
         }
-        for i in 0..<count { x[i] += v[i] }
+        Parallel.forEachChunk(count) { r in for i in r { x[i] += v[i] } }
     }
 }

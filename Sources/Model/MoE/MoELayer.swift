@@ -66,7 +66,7 @@ final class MoELayer {
     func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, ctx: StepContext, rng: inout Rng,
                  _ p: ParameterSet) {
         let T = ctx.tokens, h = width
-        out.update(repeating: 0, count: T * h)
+        Parallel.fill(out, with: 0, count: T * h)
         plan.reset(tokens: T, experts: config.experts)
         router.forward(x: x, ctx: ctx, plan: &plan, rng: &rng, p)
         plan.buildExpertOrder(experts: config.experts, batch: ctx.batch, length: ctx.length, capacityFactor: config.capacityFactor)

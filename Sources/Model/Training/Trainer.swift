@@ -31,10 +31,13 @@ public final class Trainer<Model: TrainableModel> {
     public var clipNorm: Float
     /// Learning-rate multiplier per tensor (1 for all by default): a freshly initialised head can learn faster
     /// than the pretrained body it sits on (`pretrain-mlm`'s MLM head).
-    public var lrScale: @Sendable (ParameterRef) -> Float = { _ in 1 }
+    public var lrScale: @Sendable (ParameterRef) -> Float = { _ in 1 } { didSet { segments = [] } }
     /// Optimiser steps completed.
     public internal(set) var step = 0
     public private(set) var lastGradNorm: Float = 0
+    /// AdamW's per-tensor ranges and learning-rate scales, built at the first step (no allocation after it).
+    private var segments: [AdamW.Segment] = []
+    private var scales: [Float] = []
 
     public init(model: Model, schedule: LearningRateSchedule, adam: AdamW.Hyper = .init(), clipNorm: Float = 1) {
         self.model = model; self.schedule = schedule; self.adam = adam; self.clipNorm = clipNorm
@@ -49,10 +52,14 @@ public final class Trainer<Model: TrainableModel> {
         lastGradNorm = AdamW.clipGlobalNorm(grads: p.grads.pointer, count: p.total, maxNorm: clipNorm)
         let lr = schedule.rate(at: step)
         step += 1
-        for ref in p.refs {
-            AdamW.update(params: p.value(ref), grads: p.grad(ref), m: p.adamM.pointer + ref.offset,
-                         v: p.adamV.pointer + ref.offset, count: ref.count, lr: lr * lrScale(ref), step: step, hyper: adam,
-                         decay: ref.decay)
+        if segments.count != p.refs.count {   // once: the arena's tensors do not change after construction
+            segments = p.refs.map { AdamW.Segment(start: $0.offset, count: $0.count, lr: 0, decay: $0.decay) }
+            scales = p.refs.map { lrScale($0) }
+        }
+        for i in segments.indices { segments[i].lr = lr * scales[i] }
+        segments.withUnsafeBufferPointer {
+            AdamW.updateArena(params: p.values.pointer, grads: p.grads.pointer, m: p.adamM.pointer, v: p.adamV.pointer,
+                              segments: $0, step: step, hyper: adam)
         }
         return report
     }
