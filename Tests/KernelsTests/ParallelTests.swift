@@ -58,3 +58,45 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual((0..<32).map { sums[$0] }, Array(repeating: 100, count: 32))
     }
 }
+
+/// The element-wise and reduction kernels split over the pool give the one-thread numbers bit for bit above the grain.
+final class SplitKernelsTests: XCTestCase {
+    override func tearDown() { Blas.setThreads(2) }
+
+    func testSplitKernelsEqualTheirOneThreadResults() {
+        var rng = Rng(seed: 21)
+        let batch = 4, length = 128, dim = 128, vocab = 50, T = batch * length   // T·dim = 2 grains: split in two
+        let ids = (0..<T).map { _ in Int32(rng.int(below: vocab)) }   // repeated ids: scatter-adds meet
+        let types = (0..<T).map { Int32($0 % 2) }
+        let wte = FloatBuffer((0..<(vocab * dim)).map { _ in rng.normal() })
+        let wpe = FloatBuffer((0..<(length * dim)).map { _ in rng.normal() })
+        let wtt = FloatBuffer((0..<(2 * dim)).map { _ in rng.normal() })
+        let dout = FloatBuffer((0..<(T * dim)).map { _ in rng.normal() })
+        func run(_ threads: Int) -> [[Float]] {
+            Blas.setThreads(threads)
+            let out = FloatBuffer(count: T * dim)
+            let dwte = FloatBuffer(count: vocab * dim), dwpe = FloatBuffer(count: length * dim)
+            let dwtt = FloatBuffer(count: 2 * dim), colSum = FloatBuffer(count: dim)
+            ids.withUnsafeBufferPointer { i in types.withUnsafeBufferPointer { y in
+                Embedding.forward(out: out.pointer, ids: i.baseAddress!, types: y.baseAddress!, wte: wte.pointer,
+                                  wpe: wpe.pointer, wtt: wtt.pointer, batch: batch, length: length, dim: dim)
+                Embedding.backward(dwte: dwte.pointer, dwpe: dwpe.pointer, dwtt: dwtt.pointer, dout: dout.pointer,
+                                   ids: i.baseAddress!, types: y.baseAddress!, batch: batch, length: length, dim: dim)
+            } }
+            Linear.columnSum(dout.pointer, rows: T, cols: dim, into: colSum.pointer)
+            var drop = Rng(seed: 5)
+            let mask = FloatBuffer(count: T * dim), dropped = FloatBuffer(count: T * dim)
+            Dropout.forward(out: dropped.pointer, mask: mask.pointer, inp: dout.pointer, count: T * dim, p: 0.1, rng: &drop)
+            let copy = FloatBuffer(count: T * dim), product = FloatBuffer(count: T * dim)
+            Parallel.copy(copy.pointer, from: out.pointer, count: T * dim)
+            Parallel.multiply(product.pointer, out.pointer, dout.pointer, count: T * dim)
+            Parallel.fill(out.pointer + 5, with: 2.5, count: 40_000)
+            return [out.array, dwte.array, dwpe.array, dwtt.array, colSum.array, mask.array, dropped.array,
+                    copy.array, product.array]
+        }
+        let one = run(1), two = run(2)
+        for (i, (a, b)) in zip(one, two).enumerated() { XCTAssertTrue(a == b, "output \(i) differs at two threads") }
+        XCTAssertEqual(one[0][5], 2.5)
+        XCTAssertGreaterThan(one[1].map(abs).max()!, 0)
+    }
+}
