@@ -2,7 +2,7 @@ import CThreadPool
 
 /// The engine's parallel regions. Every region (a split matmul, element-wise chunks, attention blocks, the
 /// HyperExpert's groups, LayerNorm's backward) runs on one persistent pool (`CThreadPool`): its workers spin
-/// for ~50 µs after a region before they sleep, where GCD's `concurrentPerform` woke a parked thread for each
+/// for ~120 µs after a region before they sleep, where GCD's `concurrentPerform` woke a parked thread for each
 /// of a step's hundreds of short regions. Each index writes disjoint memory and the split is chosen by the
 /// caller from `Blas.threads`, never by the pool, so results do not depend on which thread ran an index
 /// (determinism holds for any thread count).
