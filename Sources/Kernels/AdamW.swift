@@ -33,13 +33,10 @@ public enum AdamW {
     public static func update(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
                               m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
                               lr: Float, step: Int, hyper h: Hyper, decay: Bool) {
-        let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
-        let wd = decay ? h.weightDecay : 0
-        // m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; p −= lr · (m/c1 / (√(v/c2) + ε) + wd · p), in CVecMath's
-        // vectorised build (the Swift loop was not vectorised: 6 % of a step).
-        Parallel.forEachChunk(count) { r in
-            let lo = r.lowerBound
-            cvm_adamw(params + lo, grads + lo, m + lo, v + lo, r.count, lr, h.beta1, h.beta2, h.eps, c1, c2, wd)
+        let segment = Segment(start: 0, count: count, lr: lr, decay: decay)
+        withUnsafePointer(to: segment) {
+            updateArena(params: params, grads: grads, m: m, v: v, segments: UnsafeBufferPointer(start: $0, count: 1),
+                        step: step, hyper: h)
         }
     }
 
@@ -52,8 +49,10 @@ public enum AdamW {
     }
 
     /// Updates every tensor of an arena in one parallel region: `segments` lie back to back from 0, in order.
-    /// The same element-wise formula as `update` per tensor, so the result is identical; what it saves is a
-    /// region (or a serial pass, below the parallel grain) per tensor: dozens of biases and norms per step.
+    /// Element-wise, so it equals updating tensor by tensor; what it saves is a region (or a serial pass, below
+    /// the parallel grain) per tensor: dozens of biases and norms per step.
+    /// m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; p −= lr · (m/c1 / (√(v/c2) + ε) + wd · p), in CVecMath's
+    /// vectorised build (the Swift loop was not vectorised: 6 % of a step).
     public static func updateArena(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
                                    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                                    segments: UnsafeBufferPointer<Segment>, step: Int, hyper h: Hyper) {

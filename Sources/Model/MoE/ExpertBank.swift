@@ -51,7 +51,7 @@ final class ExpertBank {
         Parallel.forEachRowBlock(rows: assignments, rowSize: h) { rows in
             for row in rows {
                 let a = Int(order[row]), g = gate[a], d = dout + (a / k) * h
-                let y = self.yp.pointer + row * h, dy = self.dyp.pointer + row * h
+                let y = yp.pointer + row * h, dy = dyp.pointer + row * h
                 var dot: Float = 0
                 for i in 0..<h { dot += d[i] * y[i]; dy[i] = g * d[i] }
                 dgate[a] = dot
