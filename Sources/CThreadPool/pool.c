@@ -33,9 +33,8 @@ static _Thread_local int inside;     // this thread is running a region's index
 static inline uint64_t gen_of(uint64_t t) { return t >> (IDX_BITS + CNT_BITS); }
 static inline long count_of(uint64_t t) { return (long)((t >> IDX_BITS) & CNT_MASK); }
 
-// Claims and runs indices of the current region until none is left; returns how many it ran.
-static long drain(void) {
-    long ran = 0;
+// Claims and runs indices of the current region until none is left.
+static void drain(void) {
     for (;;) {
         uint64_t t = atomic_fetch_add_explicit(&ticket, 1, memory_order_acq_rel);
         long i = (long)(t & IDX_MASK), n = count_of(t);
@@ -43,10 +42,8 @@ static long drain(void) {
         inside = 1;
         job_task(job_context, i);
         inside = 0;
-        ran++;
         atomic_fetch_add_explicit(&finished, 1, memory_order_release);
     }
-    return ran;
 }
 
 // `last` is the generation published before the worker was created: it joins the very next region.

@@ -4,8 +4,8 @@ import CThreadPool
 /// HyperExpert's groups, LayerNorm's backward) runs on one persistent pool (`CThreadPool`): its workers spin
 /// for ~120 µs after a region before they sleep, where GCD's `concurrentPerform` woke a parked thread for each
 /// of a step's hundreds of short regions. Each index writes disjoint memory and the split is chosen by the
-/// caller from `Blas.threads`, never by the pool, so results do not depend on which thread ran an index
-/// (determinism holds for any thread count).
+/// caller from `Blas.threads`, never by the pool, so results do not depend on which thread ran an index:
+/// a given thread count always gives the same numbers.
 public enum Parallel {
     /// Below this many elements a second thread costs more than it saves.
     public static let grain = 1 << 15

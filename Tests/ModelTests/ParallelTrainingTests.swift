@@ -14,10 +14,7 @@ final class ParallelTrainingTests: XCTestCase {
         let batch = 8, length = 64   // 512 tokens × width 128: two parallel grains per activation
         let model = Transformer(config: c, maxBatch: batch, maxLength: length, seed: 11)
         let trainer = Trainer(model: model, schedule: LearningRateSchedule(peak: 1e-3, totalSteps: 10))
-        var rng = Rng(seed: 12)
-        let ids = (0..<(batch * length)).map { _ in Int32(rng.int(below: c.vocabSize)) }
-        let data = ModelBatch(batch: batch, length: length, ids: ids,
-                              labels: .classes((0..<batch).map { Int32($0 % 2) }))
+        let data = EngineBenchmark.syntheticBatch(c, batch: batch, length: length, seed: 12)
         try trainer.train(data)
         try trainer.train(data)
         return (model.params.values.array, trainer.lastGradNorm)

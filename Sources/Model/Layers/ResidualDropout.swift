@@ -5,11 +5,13 @@ import Kernels
 enum ResidualDropout {
     static func add(_ x: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, mask: FloatBuffer, count: Int,
                     p: Float, training: Bool, rng: inout Rng) {
+        let m = mask.pointer
         if training && p > 0 {
-            Dropout.forward(out: v, mask: mask.pointer, inp: v, count: count, p: p, rng: &rng)
+            Dropout.drawMask(m, count: count, p: p, rng: &rng)
+            // v ← v ⊙ mask (kept for the caller) and x ← x + v, in one pass over the threads.
+            Parallel.forEachChunk(count) { r in for i in r { v[i] *= m[i]; x[i] += v[i] } }
         } else {
-            Parallel.fill(mask.pointer, with: 1, count: count)
+            Parallel.forEachChunk(count) { r in for i in r { m[i] = 1; x[i] += v[i] } }
         }
-        Parallel.forEachChunk(count) { r in for i in r { x[i] += v[i] } }
     }
 }

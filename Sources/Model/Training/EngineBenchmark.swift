@@ -106,16 +106,20 @@ public struct EngineBenchmark {
         return (median(wall), median(cpu), median(main))
     }
 
+    /// Random token ids and alternating binary labels: what the benchmark (and the engine's thread tests) train on.
+    public static func syntheticBatch(_ c: ModelConfig, batch: Int, length: Int, seed: UInt64) -> ModelBatch {
+        var rng = Rng(seed: seed)
+        let ids = (0..<(batch * length)).map { _ in Int32(rng.int(below: c.vocabSize)) }
+        return ModelBatch(batch: batch, length: length, ids: ids, labels: .classes((0..<batch).map { Int32($0 % 2) }))
+    }
+
     public static func run(variant: Variant, perToken: Bool = false, preset: Preset = .reference, batch: Int = 32,
                            length: Int? = nil, steps: Int = 4, sgemmGflops: Double) throws -> Result {
         let c = config(preset, variant, perToken: perToken)
         let length = length ?? preset.length
         let model = Transformer(config: c, maxBatch: batch, maxLength: length, seed: 1)
         let trainer = Trainer(model: model, schedule: LearningRateSchedule(peak: 1e-4, totalSteps: 1000))
-        var rng = Rng(seed: 2)
-        let ids = (0..<(batch * length)).map { _ in Int32(rng.int(below: c.vocabSize)) }
-        let data = ModelBatch(batch: batch, length: length, ids: ids,
-                              labels: .classes((0..<batch).map { Int32($0 % 2) }))
+        let data = syntheticBatch(c, batch: batch, length: length, seed: 2)
         let (trainSeconds, trainCPU, trainMain) = try medianSeconds(steps: steps) { try trainer.train(data) }
         let (evalSeconds, evalCPU, evalMain) = medianSeconds(steps: steps) { _ = trainer.evaluate(data) }
         let tokens = Double(batch * length)
