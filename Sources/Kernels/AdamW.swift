@@ -80,12 +80,23 @@ public enum AdamW {
     /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.
     @discardableResult
     public static func clipGlobalNorm(grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
+        // One sequential double sum, so the norm (and with it every clipped step) keeps its bits. The chain is
+        // latency-bound; blocks of exact zeros (embedding rows no token used) are skipped, which adds nothing:
+        // s + 0 = s.
         var s: Double = 0
-        for i in 0..<count { s += Double(grads[i]) * Double(grads[i]) }
+        var i = 0
+        while i + 16 <= count {
+            let block = UnsafeRawPointer(grads + i).loadUnaligned(as: SIMD16<Float>.self)
+            if any(block .!= 0) {
+                for j in i..<(i + 16) { s += Double(grads[j]) * Double(grads[j]) }
+            }
+            i += 16
+        }
+        for j in i..<count { s += Double(grads[j]) * Double(grads[j]) }
         let norm = Float(s.squareRoot())
         if maxNorm > 0, norm > maxNorm {
             let k = maxNorm / (norm + 1e-6)
-            for i in 0..<count { grads[i] *= k }
+            Parallel.forEachChunk(count) { r in for i in r { grads[i] *= k } }
         }
         return norm
     }

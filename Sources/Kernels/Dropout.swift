@@ -1,10 +1,19 @@
 /// Inverted dropout: the mask holds 0 or 1/(1−p), so eval needs no rescaling and backward is one multiply
-/// (`Parallel.multiply`; the residual add applies it in the same pass as the add).
+/// (`Parallel.multiply`).
 public enum Dropout {
-    /// mask[i] = 0 with probability p, else 1/(1−p): the draws come from the one generator in order (serial);
-    /// whatever applies the mask can be split over the threads.
-    public static func drawMask(_ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout Rng) {
+    /// The residual add with dropout, in one pass split over the threads: mask[i] = 0 with probability p,
+    /// else 1/(1−p); v[i] ← v[i]·mask[i] (kept for the caller); x[i] += v[i]. Element i takes the i-th draw
+    /// of `rng` whatever the split (`Rng.forEachDrawChunk`), so the mask is the one a single thread would draw.
+    public static func residualAdd(_ x: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                                   mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout Rng) {
         let keep = 1 / (1 - p)
-        for i in 0..<count { mask[i] = rng.uniform() < p ? 0 : keep }
+        rng.forEachDrawChunk(count) { r, local in
+            for i in r {
+                let m: Float = local.uniform() < p ? 0 : keep
+                mask[i] = m
+                v[i] *= m
+                x[i] += v[i]
+            }
+        }
     }
 }

@@ -41,4 +41,25 @@ final class AdamWArenaTests: XCTestCase {
         XCTAssertTrue(run(arena: true, threads: 2) == reference)
         XCTAssertTrue(run(arena: true, threads: 3) == reference)
     }
+
+    /// Clipping skips zero blocks in its norm and scales over the threads: the norm and the scaled gradients are
+    /// exactly those of the plain sequential definition (whose bits the committed results were trained with).
+    func testClipEqualsTheSequentialDefinition() {
+        var rng = Rng(seed: 21)
+        let n = 5 * Parallel.grain + 7
+        var values = (0..<n).map { _ in rng.normal() * 0.01 }
+        for i in stride(from: 0, to: n, by: 97) { for j in i..<min(n, i + 40) { values[j] = 0 } }  // zero runs
+        values[3] = -0.0
+        var s: Double = 0
+        for x in values { s += Double(x) * Double(x) }
+        let norm = Float(s.squareRoot()), k = 0.5 / (norm + 1e-6)
+        for threads in [1, 2] {
+            Blas.setThreads(threads)
+            let g = FloatBuffer(values)
+            XCTAssertEqual(AdamW.clipGlobalNorm(grads: g.pointer, count: n, maxNorm: 0.5), norm)
+            XCTAssertTrue(g.array == values.map { $0 * k }, "threads \(threads)")
+        }
+        Blas.setThreads(1)
+        XCTAssertGreaterThan(norm, 0.5)
+    }
 }

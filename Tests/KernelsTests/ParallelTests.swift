@@ -85,15 +85,15 @@ final class SplitKernelsTests: XCTestCase {
             } }
             Linear.columnSum(dout.pointer, rows: T, cols: dim, into: colSum.pointer)
             var drop = Rng(seed: 5)
-            let mask = FloatBuffer(count: T * dim), dropped = FloatBuffer(count: T * dim)
-            Dropout.drawMask(mask.pointer, count: T * dim, p: 0.1, rng: &drop)
-            Parallel.multiply(dropped.pointer, dout.pointer, mask.pointer, count: T * dim)
+            let mask = FloatBuffer(count: T * dim), dropped = FloatBuffer(dout.array)
+            let residual = FloatBuffer(count: T * dim)
+            Dropout.residualAdd(residual.pointer, dropped.pointer, mask: mask.pointer, count: T * dim, p: 0.1, rng: &drop)
             let copy = FloatBuffer(count: T * dim), product = FloatBuffer(count: T * dim)
             Parallel.copy(copy.pointer, from: out.pointer, count: T * dim)
             Parallel.multiply(product.pointer, out.pointer, dout.pointer, count: T * dim)
             Parallel.fill(out.pointer + 5, with: 2.5, count: 40_000)
             return [out.array, dwte.array, dwpe.array, dwtt.array, colSum.array, mask.array, dropped.array,
-                    copy.array, product.array]
+                    residual.array, copy.array, product.array, drop.words.map { Float($0 >> 40) }]
         }
         let one = run(1), two = run(2)
         for (i, (a, b)) in zip(one, two).enumerated() { XCTAssertTrue(a == b, "output \(i) differs at two threads") }

@@ -7,9 +7,7 @@ enum ResidualDropout {
                     p: Float, training: Bool, rng: inout Rng) {
         let m = mask.pointer
         if training && p > 0 {
-            Dropout.drawMask(m, count: count, p: p, rng: &rng)
-            // v ← v ⊙ mask (kept for the caller) and x ← x + v, in one pass over the threads.
-            Parallel.forEachChunk(count) { r in for i in r { v[i] *= m[i]; x[i] += v[i] } }
+            Dropout.residualAdd(x, v, mask: m, count: count, p: p, rng: &rng)
         } else {
             Parallel.forEachChunk(count) { r in for i in r { m[i] = 1; x[i] += v[i] } }
         }

@@ -35,10 +35,12 @@ final class SwitchRouter: Router {
         usedJitter = ctx.training && jitter > 0
         var routerInput = x
         if usedJitter {
-            for i in 0..<(T * h) {
-                let u = rng.uniform(1 - jitter, 1 + jitter)
-                noise[i] = u
-                jittered[i] = x[i] * u
+            let u = noise.pointer, xu = jittered.pointer, jitter = jitter
+            rng.forEachDrawChunk(T * h) { r, local in  // element i takes draw i, however it is split
+                for i in r {
+                    u[i] = local.uniform(1 - jitter, 1 + jitter)
+                    xu[i] = x[i] * u[i]
+                }
             }
             routerInput = UnsafePointer(jittered.pointer)
         }
