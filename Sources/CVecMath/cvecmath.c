@@ -56,6 +56,16 @@ static inline float cvm_erf(float x) {
             dinp[i] += (cdf + v * pdf) * dout[i];                                                              \
         }                                                                                                      \
     }                                                                                                          \
+    /* dinp = 0 + gelu'(x)·dout: the bits of += onto a zeroed dinp, without reading (or zeroing) it first */   \
+    ATTR static void gelu_backward_set_##SUFFIX(float *restrict dinp, const float *restrict x,                 \
+                                                const float *restrict dout, long n) {                          \
+        for (long i = 0; i < n; i++) {                                                                         \
+            float v = x[i];                                                                                    \
+            float cdf = 0.5f * (1.0f + cvm_erf(v * 0.70710678118654752f));                                     \
+            float pdf = 0.39894228040143268f * cvm_exp(-0.5f * v * v);                                         \
+            dinp[i] = 0.0f + (cdf + v * pdf) * dout[i];                                                        \
+        }                                                                                                      \
+    }                                                                                                          \
     ATTR static void adamw_##SUFFIX(float *restrict p, const float *restrict g, float *restrict m,             \
                                     float *restrict v, long n, float lr, float b1, float b2, float eps,         \
                                     float c1, float c2, float wd) {                                            \
@@ -97,6 +107,9 @@ const char *cvm_isa(void) { return "baseline"; }
 void cvm_gelu(float *out, const float *x, long n) { CVM_DISPATCH(gelu, out, x, n) }
 void cvm_gelu_backward(float *dinp, const float *x, const float *dout, long n) {
     CVM_DISPATCH(gelu_backward, dinp, x, dout, n)
+}
+void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long n) {
+    CVM_DISPATCH(gelu_backward_set, dinp, x, dout, n)
 }
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1, float beta2,
                float eps, float c1, float c2, float wd) {

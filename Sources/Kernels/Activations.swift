@@ -14,14 +14,19 @@ public enum Activation: String, Codable, Sendable {
         }
     }
 
-    /// dinp += act'(inp) · dout
+    /// dinp += act'(inp) · dout; with `overwrite`, dinp = 0 + act'(inp) · dout — the same bits as accumulating
+    /// into a zeroed dinp, without the zero-fill pass.
     public func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                         dout: UnsafePointer<Float>, count: Int) {
+                         dout: UnsafePointer<Float>, count: Int, overwrite: Bool = false) {
         Parallel.forEachChunk(count) { range in
-            switch self {
-            case .relu: for i in range where inp[i] > 0 { dinp[i] += dout[i] }
-            case .gelu: cvm_gelu_backward(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound,
-                                          range.count)
+            switch (self, overwrite) {
+            case (.relu, false): for i in range where inp[i] > 0 { dinp[i] += dout[i] }
+            case (.relu, true): for i in range { dinp[i] = inp[i] > 0 ? 0 + dout[i] : 0 }
+            case (.gelu, false):
+                cvm_gelu_backward(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound, range.count)
+            case (.gelu, true):
+                cvm_gelu_backward_set(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound,
+                                      range.count)
             }
         }
     }

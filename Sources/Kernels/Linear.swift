@@ -21,15 +21,19 @@ public enum Linear {
     }
 
     /// Accumulates (+=) into dinp, dweight and dbias: several paths may feed one tensor.
-    /// Pass nil for dinp when the input needs no gradient (e.g. token ids upstream).
+    /// Pass nil for dinp when the input needs no gradient (e.g. token ids upstream). `overwriteInput` writes
+    /// dinp = dout · Wᵀ instead (sgemm's beta 0), for a scratch buffer that would otherwise be zero-filled first:
+    /// OpenBLAS then zeroes each block of C inside the split product, and every value equals the accumulated one
+    /// up to the sign of an exact zero.
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                                 dbias: UnsafeMutablePointer<Float>?,
                                 dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                                weight: UnsafePointer<Float>, rows: Int, inDim: Int, outDim: Int) {
+                                weight: UnsafePointer<Float>, rows: Int, inDim: Int, outDim: Int,
+                                overwriteInput: Bool = false) {
         if rows == 0 { return }
         if let dinp {  // dinp += dout · Wᵀ
             Blas.sgemm(transB: true, m: rows, n: inDim, k: outDim, a: dout, lda: outDim, b: weight, ldb: outDim,
-                       beta: 1, c: dinp, ldc: inDim)
+                       beta: overwriteInput ? 0 : 1, c: dinp, ldc: inDim)
         }
         // dW += inpᵀ · dout
         Blas.sgemm(transA: true, m: inDim, n: outDim, k: rows, a: inp, lda: inDim, b: dout, ldb: outDim,

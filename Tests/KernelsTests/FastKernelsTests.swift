@@ -138,4 +138,37 @@ final class FastKernelsTests: XCTestCase {
         let db = Array(two.suffix(dim))
         XCTAssertEqual(db[5], (0..<rows).map { dy[$0 * dim + 5] }.reduce(0, +), accuracy: 1e-3)
     }
+
+    /// The overwriting backward passes (no zero-fill first) leave exactly the bits that accumulating into a
+    /// zeroed buffer leaves — including where the product is a negative zero — at one and two threads.
+    func testOverwritingBackwardEqualsAccumulatingIntoZeros() {
+        var rng = Rng(seed: 13)
+        let rows = 300, inDim = 96, outDim = 128, n = rows * inDim   // above the split sizes
+        var x = (0..<n).map { _ in rng.uniform(-3, 3) }
+        var dout = (0..<n).map { _ in rng.uniform(-1, 1) }
+        for i in stride(from: 0, to: n, by: 7) { dout[i] = -0.0 }
+        for i in stride(from: 3, to: n, by: 11) { x[i] = 0 }
+        let dy = FloatBuffer((0..<(rows * outDim)).map { _ in rng.uniform(-1, 1) })
+        let w = FloatBuffer((0..<(inDim * outDim)).map { _ in rng.uniform(-0.5, 0.5) })
+        let inp = FloatBuffer(x), g = FloatBuffer(dout)
+        func bits(_ b: FloatBuffer) -> [UInt32] { b.array.map(\.bitPattern) }
+        for threads in [1, 2] {
+            Blas.setThreads(threads)
+            for act in [Activation.gelu, .relu] {
+                let acc = FloatBuffer(count: n), set = FloatBuffer((0..<n).map { _ in Float.nan })
+                act.backward(dinp: acc.pointer, inp: inp.pointer, dout: g.pointer, count: n)
+                act.backward(dinp: set.pointer, inp: inp.pointer, dout: g.pointer, count: n, overwrite: true)
+                XCTAssertEqual(bits(set), bits(acc), "\(act) at \(threads) threads")
+            }
+            let acc = FloatBuffer(count: n), set = FloatBuffer((0..<n).map { _ in Float.nan })
+            let dw1 = FloatBuffer(count: inDim * outDim), dw2 = FloatBuffer(count: inDim * outDim)
+            Linear.backward(dinp: acc.pointer, dweight: dw1.pointer, dbias: nil, dout: dy.pointer, inp: inp.pointer,
+                            weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim)
+            Linear.backward(dinp: set.pointer, dweight: dw2.pointer, dbias: nil, dout: dy.pointer, inp: inp.pointer,
+                            weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim, overwriteInput: true)
+            XCTAssertEqual(set.array, acc.array, "Linear dinp at \(threads) threads")
+            XCTAssertEqual(bits(dw2), bits(dw1))
+        }
+        Blas.setThreads(1)
+    }
 }

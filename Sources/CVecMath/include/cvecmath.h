@@ -8,6 +8,8 @@
 void cvm_gelu(float *out, const float *x, long n);
 /// dinp[i] += GELU'(x[i]) * dout[i].
 void cvm_gelu_backward(float *dinp, const float *x, const float *dout, long n);
+/// dinp[i] = 0 + GELU'(x[i]) * dout[i]: what cvm_gelu_backward leaves in a zeroed dinp, bit for bit.
+void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long n);
 /// AdamW on n parameters: m, v moments; c1, c2 bias corrections; wd decoupled decay (0 = none).
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1,
                float beta2, float eps, float c1, float c2, float wd);

@@ -28,11 +28,10 @@ struct FFNWeights {
                   rows: Int, width: Int, inner: Int, activation: Activation, _ p: ParameterSet) {
         if rows == 0 { return }
         let n = rows * inner
-        scratch.update(repeating: 0, count: n)
+        // Both scratch buffers are written, not accumulated into: no zero-fill pass (the old serial memsets).
         Linear.backward(dinp: scratch, dweight: p.grad(w2), dbias: p.grad(b2), dout: dout, inp: act,
-                        weight: p.value(w2), rows: rows, inDim: inner, outDim: width)
-        scratch2.update(repeating: 0, count: n)
-        activation.backward(dinp: scratch2, inp: pre, dout: scratch, count: n)
+                        weight: p.value(w2), rows: rows, inDim: inner, outDim: width, overwriteInput: true)
+        activation.backward(dinp: scratch2, inp: pre, dout: scratch, count: n, overwrite: true)
         Linear.backward(dinp: dinp, dweight: p.grad(w1), dbias: p.grad(b1), dout: scratch2, inp: inp,
                         weight: p.value(w1), rows: rows, inDim: width, outDim: inner)
     }

@@ -32,7 +32,7 @@ final class Embeddings {
                   ctx: StepContext, _ p: ParameterSet) {
         var d = dout
         if let norm {
-            dsum.pointer.update(repeating: 0, count: ctx.tokens * width)
+            Parallel.fill(dsum.pointer, with: 0, count: ctx.tokens * width)
             norm.backward(dinp: dsum.pointer, dout: dout, inp: sum.pointer, rows: ctx.tokens, p)
             d = UnsafePointer(dsum.pointer)
         }

@@ -55,7 +55,7 @@ final class Head {
     func forward(hidden: UnsafePointer<Float>, batch: ModelBatch, ctx: StepContext, dh: UnsafeMutablePointer<Float>?,
                  vocab: Int, _ p: ParameterSet) -> Float {
         let B = ctx.batch, L = ctx.length, T = ctx.tokens, h = width
-        dh?.update(repeating: 0, count: T * h)
+        if let dh { Parallel.fill(dh, with: 0, count: T * h) }
         switch kind {
         case .classification, .regression:
             let C = outputs

@@ -39,12 +39,12 @@ final class Residual {
         let n = rows * width
         var d = dy
         if !preNorm {
-            dSum.pointer.update(repeating: 0, count: n)
+            Parallel.fill(dSum.pointer, with: 0, count: n)
             norm.backward(dinp: dSum.pointer, dout: dy, inp: normedOrSum.pointer, rows: rows, p)
             d = UnsafePointer(dSum.pointer)
         }
-        for i in 0..<n { dv[i] = d[i] * mask[i] }
-        dInner.pointer.update(repeating: 0, count: n)
+        Parallel.multiply(dv.pointer, d, mask.pointer, count: n)
+        Parallel.fill(dInner.pointer, with: 0, count: n)
         return UnsafePointer(dv.pointer)
     }
 
