@@ -5,7 +5,8 @@ For each thread count and preset it alternates `hmpipe bench` and scripts/bench_
 steps; and an older hmpipe binary with --before) for --rounds rounds, so every side sees the same machine noise,
 and prints per side the median tokens/s, hmpipe/PyTorch, HyperMoE/MoE and the 1 -> 2 thread scaling. A second
 table gives one-thread throughput from process CPU time (tokens / CPU second), which other processes' load
-barely moves, and a bound on hmpipe's 1 -> 2 thread scaling from the calling thread's CPU time. Dev-time only: skips (exit 0) with a message when `import torch` fails. Raw JSON lines: --raw.
+barely moves, and a bound on hmpipe's 1 -> 2 thread scaling from the calling thread's CPU time. Dev-time only: skips (exit 0) with a message when `import torch` fails. Raw JSON lines: --raw;
+--from-raw re-aggregates them (--stat median or best) without measuring again.
 """
 import argparse
 import json
@@ -27,6 +28,12 @@ def parse():
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--raw", default=".bench-compare.jsonl")
+    ap.add_argument("--from-raw", default=None, metavar="FILE",
+                    help="do not measure: aggregate the raw JSON lines an earlier run wrote (--raw)")
+    ap.add_argument("--stat", choices=["median", "best"], default="median",
+                    help="per side over the rounds: the median, or the best (least disturbed) round - on a host "
+                         "whose neighbours steal time, two-thread runs are slowed at random and best-of-N shows "
+                         "what each side does undisturbed")
     return ap.parse_args()
 
 
@@ -42,7 +49,7 @@ def loadavg():
 
 def main():
     a = parse()
-    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode != 0:
+    if not a.from_raw and subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode != 0:
         print("bench-compare: skipped, `import torch` fails (pip install torch to compare against PyTorch)")
         return 0
     variants = a.variants.split(",")
@@ -50,42 +57,60 @@ def main():
     presets = a.presets.split(",")
     tok = {}  # (side, preset, threads, variant, metric) -> [per round]
     loads = []
-    raw = open(a.raw, "w")
-    for threads in thread_counts:
-        for preset in presets:
-            for rnd in range(a.rounds):
-                common = ["--threads", str(threads), "--preset", preset, "--variants", a.variants, "--steps", str(a.steps)]
-                sides = [("hmpipe", [a.hmpipe, "bench"] + common),
-                         ("torch", [sys.executable, os.path.join(HERE, "bench_torch.py")] + common)]
-                if a.before:
-                    sides.append(("before", [a.before, "bench"] + common))
-                k = rnd % len(sides)   # rotate the order every round
-                for side, cmd in sides[k:] + sides[:k]:
-                    loads.append(float(loadavg()))
-                    for r in lines(cmd):
-                        if "variant" not in r:
-                            continue
-                        r.update(side=side, round=rnd, loadavg=loads[-1])
-                        raw.write(json.dumps(r) + "\n")
-                        for phase in ("train", "eval"):
-                            tok.setdefault((side, preset, threads, r["variant"], phase), []).append(
-                                r[f"{phase}TokensPerSecond"])
-                            cpu = r.get(f"{phase}CPUSeconds")
-                            if cpu:   # older binaries do not report it
-                                tok.setdefault((side, preset, threads, r["variant"], phase + "-cpu"), []).append(cpu)
-                            main = r.get(f"{phase}MainThreadCPUSeconds")
-                            if main:
-                                tok.setdefault((side, preset, threads, r["variant"], phase + "-main"), []).append(main)
-                    print(f"  {preset} threads={threads} round {rnd + 1}/{a.rounds}: {side} done (load {loads[-1]})",
-                          file=sys.stderr)
-    raw.close()
+
+    def record(r):
+        key = (r["side"], r["preset"], r["threads"], r["variant"])
+        for phase in ("train", "eval"):
+            tok.setdefault(key + (phase,), []).append(r[f"{phase}TokensPerSecond"])
+            cpu = r.get(f"{phase}CPUSeconds")
+            if cpu:   # older binaries do not report it
+                tok.setdefault(key + (phase + "-cpu",), []).append(cpu)
+            main = r.get(f"{phase}MainThreadCPUSeconds")
+            if main:
+                tok.setdefault(key + (phase + "-main",), []).append(main)
+
+    if a.from_raw:   # re-aggregate an earlier run (e.g. its median and its best) without measuring again
+        for line in open(a.from_raw):
+            r = json.loads(line)
+            loads.append(r["loadavg"])
+            record(r)
+            if r["side"] == "before":
+                a.before = a.before or "(from the raw file)"
+        a.rounds = 1 + max(r for r in (json.loads(l)["round"] for l in open(a.from_raw)))
+    else:
+        raw = open(a.raw, "w")
+        for threads in thread_counts:
+            for preset in presets:
+                for rnd in range(a.rounds):
+                    common = ["--threads", str(threads), "--preset", preset, "--variants", a.variants,
+                              "--steps", str(a.steps)]
+                    sides = [("hmpipe", [a.hmpipe, "bench"] + common),
+                             ("torch", [sys.executable, os.path.join(HERE, "bench_torch.py")] + common)]
+                    if a.before:
+                        sides.append(("before", [a.before, "bench"] + common))
+                    k = rnd % len(sides)   # rotate the order every round
+                    for side, cmd in sides[k:] + sides[:k]:
+                        loads.append(float(loadavg()))
+                        for r in lines(cmd):
+                            if "variant" not in r:
+                                continue
+                            r.update(side=side, round=rnd, loadavg=loads[-1], preset=preset, threads=threads)
+                            raw.write(json.dumps(r) + "\n")
+                            record(r)
+                        print(f"  {preset} threads={threads} round {rnd + 1}/{a.rounds}: {side} done "
+                              f"(load {loads[-1]})", file=sys.stderr)
+        raw.close()
 
     def med(*key):
         v = tok.get(key)
-        return statistics.median(v) if v else float("nan")
+        if not v:
+            return float("nan")
+        if a.stat == "median":
+            return statistics.median(v)
+        return min(v) if key[-1].endswith(("-cpu", "-main")) else max(v)   # seconds: fewest; tokens/s: most
 
     steps_tokens = {"reference": 32 * 128, "small": 32 * 64, "minilm": 32 * 128}
-    print(f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} (2 cores)")
+    print(f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} (2 cores); {a.stat} of {a.rounds} rounds")
     head = f"{'preset':10} {'thr':>3} {'variant':9} {'phase':5} {'hmpipe':>8} {'torch':>8} {'hm/torch':>8}"
     print(head + (f" {'before':>8} {'hm/before':>9}" if a.before else "") + "   (wall-clock tokens/s)")
     for preset in presets:
