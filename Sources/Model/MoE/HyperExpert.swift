@@ -50,7 +50,8 @@ final class HyperExpert {
                  s: UnsafePointer<Float>?, _ p: ParameterSet) {
         let h = width, n = plan.groupTokens.count
         groupMasks = plan.groupMasks
-        for (row, t) in plan.groupTokens.enumerated() { (xh.pointer + row * h).update(from: x + Int(t) * h, count: h) }
+        let xh = xh.pointer
+        forEachTokenRow(plan) { row, t in (xh + row * h).update(from: x + t * h, count: h) }
         if let selection {
             let G = groupMasks.count, w = net.projectionInput
             selection.forward(out: kin.pointer, ldOut: w, masks: groupMasks, s: s, p)
@@ -58,14 +59,25 @@ final class HyperExpert {
             net.project(k: k.pointer, kpre: kpre.pointer, kin: kin.pointer, rows: G, p)
         } else {
             let w = net.projectionInput
-            for row in 0..<n { (kinT.pointer + row * w).update(from: xh.pointer + row * h, count: h) }
+            for row in 0..<n { (kinT.pointer + row * w).update(from: xh + row * h, count: h) }
             net.fillLayerEmbedding(kin: kinT.pointer, rows: n, block: block, p)
             net.project(k: kT.pointer, kpre: kpreT.pointer, kin: kinT.pointer, rows: n, p)
         }
         if perToken { applyPerToken(plan: plan, p) } else { applyGrouped(plan: plan, p) }
-        for (row, t) in plan.groupTokens.enumerated() {
-            let o = out + Int(t) * h, src = oh.pointer + row * h
+        let oh = oh.pointer
+        forEachTokenRow(plan) { row, t in
+            let o = out + t * h, src = oh + row * h
             for i in 0..<h { o[i] += src[i] }
+        }
+    }
+
+    /// body(row, token) for every row of the group-sorted token buffers, split over the threads by rows: each
+    /// token appears in one row only, so the blocks write disjoint memory on both sides and no bit changes.
+    private func forEachTokenRow(_ plan: RoutingPlan, _ body: (Int, Int) -> Void) {
+        plan.groupTokens.withUnsafeBufferPointer { tokens in
+            Parallel.forEachRowBlock(rows: tokens.count, rowSize: width) { r in
+                for row in r { body(row, Int(tokens[row])) }
+            }
         }
     }
 
@@ -150,8 +162,9 @@ final class HyperExpert {
     func backward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, plan: RoutingPlan,
                   ds: UnsafeMutablePointer<Float>?, _ p: ParameterSet) {
         let h = width, n = plan.groupTokens.count
-        for (row, t) in plan.groupTokens.enumerated() { (oh.pointer + row * h).update(from: dout + Int(t) * h, count: h) }
-        dxh.pointer.update(repeating: 0, count: n * h)
+        let oh = oh.pointer, dxh = dxh.pointer
+        forEachTokenRow(plan) { row, t in (oh + row * h).update(from: dout + t * h, count: h) }
+        Parallel.fill(dxh, with: 0, count: n * h)
         if perToken { backwardPerToken(plan: plan, p) } else { backwardGrouped(plan: plan, p) }
         if let selection {
             let G = groupMasks.count, w = net.projectionInput
@@ -163,12 +176,12 @@ final class HyperExpert {
             net.projectBackward(dkin: dkinT.pointer, dk: dkT.pointer, kpre: kpreT.pointer, kin: kinT.pointer,
                                 scratch: scratchK.pointer, rows: n, block: block, p)
             for row in 0..<n {
-                let src = dkinT.pointer + row * w, d = dxh.pointer + row * h
+                let src = dkinT.pointer + row * w, d = dxh + row * h
                 for i in 0..<h { d[i] += src[i] }
             }
         }
-        for (row, t) in plan.groupTokens.enumerated() {
-            let d = dx + Int(t) * h, src = dxh.pointer + row * h
+        forEachTokenRow(plan) { row, t in
+            let d = dx + t * h, src = dxh + row * h
             for i in 0..<h { d[i] += src[i] }
         }
     }
