@@ -43,28 +43,25 @@ static inline float cvm_erf(float x) {
     return xc * p / q;
 }
 
+// GELU'(v) = Φ(v) + v·φ(v).
+static inline float cvm_gelu_grad(float v) {
+    float cdf = 0.5f * (1.0f + cvm_erf(v * 0.70710678118654752f));
+    float pdf = 0.39894228040143268f * cvm_exp(-0.5f * v * v);
+    return cdf + v * pdf;
+}
+
 #define CVM_KERNELS(SUFFIX, ATTR)                                                                              \
     ATTR static void gelu_##SUFFIX(float *restrict out, const float *restrict x, long n) {                     \
         for (long i = 0; i < n; i++) out[i] = 0.5f * x[i] * (1.0f + cvm_erf(x[i] * 0.70710678118654752f));    \
     }                                                                                                          \
     ATTR static void gelu_backward_##SUFFIX(float *restrict dinp, const float *restrict x,                     \
                                             const float *restrict dout, long n) {                              \
-        for (long i = 0; i < n; i++) {                                                                         \
-            float v = x[i];                                                                                    \
-            float cdf = 0.5f * (1.0f + cvm_erf(v * 0.70710678118654752f));                                     \
-            float pdf = 0.39894228040143268f * cvm_exp(-0.5f * v * v);                                         \
-            dinp[i] += (cdf + v * pdf) * dout[i];                                                              \
-        }                                                                                                      \
+        for (long i = 0; i < n; i++) dinp[i] += cvm_gelu_grad(x[i]) * dout[i];                                 \
     }                                                                                                          \
     /* dinp = 0 + gelu'(x)·dout: the bits of += onto a zeroed dinp, without reading (or zeroing) it first */   \
     ATTR static void gelu_backward_set_##SUFFIX(float *restrict dinp, const float *restrict x,                 \
                                                 const float *restrict dout, long n) {                          \
-        for (long i = 0; i < n; i++) {                                                                         \
-            float v = x[i];                                                                                    \
-            float cdf = 0.5f * (1.0f + cvm_erf(v * 0.70710678118654752f));                                     \
-            float pdf = 0.39894228040143268f * cvm_exp(-0.5f * v * v);                                         \
-            dinp[i] = 0.0f + (cdf + v * pdf) * dout[i];                                                        \
-        }                                                                                                      \
+        for (long i = 0; i < n; i++) dinp[i] = 0.0f + cvm_gelu_grad(x[i]) * dout[i];                           \
     }                                                                                                          \
     ATTR static void adamw_##SUFFIX(float *restrict p, const float *restrict g, float *restrict m,             \
                                     float *restrict v, long n, float lr, float b1, float b2, float eps,         \

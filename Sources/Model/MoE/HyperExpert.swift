@@ -59,9 +59,12 @@ final class HyperExpert {
             net.project(k: k.pointer, kpre: kpre.pointer, kin: kin.pointer, rows: G, p)
         } else {
             let w = net.projectionInput
-            for row in 0..<n { (kinT.pointer + row * w).update(from: xh + row * h, count: h) }
-            net.fillLayerEmbedding(kin: kinT.pointer, rows: n, block: block, p)
-            net.project(k: kT.pointer, kpre: kpreT.pointer, kin: kinT.pointer, rows: n, p)
+            let kin = kinT.pointer
+            Parallel.forEachRowBlock(rows: n, rowSize: w) { r in
+                for row in r { (kin + row * w).update(from: xh + row * h, count: h) }
+            }
+            net.fillLayerEmbedding(kin: kin, rows: n, block: block, p)
+            net.project(k: kT.pointer, kpre: kpreT.pointer, kin: kin, rows: n, p)
         }
         if perToken { applyPerToken(plan: plan, p) } else { applyGrouped(plan: plan, p) }
         let oh = oh.pointer
@@ -175,9 +178,12 @@ final class HyperExpert {
             let w = net.projectionInput
             net.projectBackward(dkin: dkinT.pointer, dk: dkT.pointer, kpre: kpreT.pointer, kin: kinT.pointer,
                                 scratch: scratchK.pointer, rows: n, block: block, p)
-            for row in 0..<n {
-                let src = dkinT.pointer + row * w, d = dxh + row * h
-                for i in 0..<h { d[i] += src[i] }
+            let dkin = dkinT.pointer
+            Parallel.forEachRowBlock(rows: n, rowSize: h) { r in
+                for row in r {
+                    let src = dkin + row * w, d = dxh + row * h
+                    for i in 0..<h { d[i] += src[i] }
+                }
             }
         }
         forEachTokenRow(plan) { row, t in
