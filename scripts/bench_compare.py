@@ -70,13 +70,15 @@ def main():
                 tok.setdefault(key + (phase + "-main",), []).append(main)
 
     if a.from_raw:   # re-aggregate an earlier run (e.g. its median and its best) without measuring again
+        rounds = 0
         for line in open(a.from_raw):
             r = json.loads(line)
             loads.append(r["loadavg"])
             record(r)
+            rounds = max(rounds, r["round"] + 1)
             if r["side"] == "before":
                 a.before = a.before or "(from the raw file)"
-        a.rounds = 1 + max(r for r in (json.loads(l)["round"] for l in open(a.from_raw)))
+        a.rounds = rounds
     else:
         raw = open(a.raw, "w")
         for threads in thread_counts:
