@@ -52,7 +52,8 @@ public enum AdamW {
     /// Element-wise, so it equals updating tensor by tensor; what it saves is a region (or a serial pass, below
     /// the parallel grain) per tensor: dozens of biases and norms per step.
     /// m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; p −= lr · (m/c1 / (√(v/c2) + ε) + wd · p), in CVecMath's
-    /// vectorised build (the Swift loop was not vectorised: 6 % of a step).
+    /// vectorised build (the Swift loop was not vectorised; nor was the C loop until its square root stopped being
+    /// `sqrtf`, whose errno kept it scalar: 8–10 % of a small-preset step).
     public static func updateArena(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
                                    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                                    segments: UnsafeBufferPointer<Segment>, step: Int, hyper h: Hyper) {

@@ -62,4 +62,36 @@ final class AdamWArenaTests: XCTestCase {
         Blas.setThreads(1)
         XCTAssertGreaterThan(norm, 0.5)
     }
+
+    /// The update is element-wise IEEE arithmetic: every element, in the vector body and in the scalar tail alike,
+    /// equals the definition with the FMA contractions clang makes (m and v as one fused multiply-add each, the step
+    /// as two) and correctly rounded division and square root. It pins the arithmetic, not the speed: the scalar
+    /// loop that called libm's `sqrtf` matched it too, which is why vectorising it left every result bit-identical;
+    /// an approximate (rsqrt) or reassociated body would not.
+    func testTheUpdateEqualsItsDefinitionElementByElement() throws {
+        try XCTSkipIf(FastMath.elementwiseISA == "baseline", "the baseline build has no FMA, so no contractions")
+        let n = 1_003  // a vector body and a tail
+        var rng = Rng(seed: 8)
+        let g = (0..<n).map { _ in rng.normal() * 0.1 }, p0 = (0..<n).map { _ in rng.normal() }
+        let m0 = (0..<n).map { _ in rng.normal() * 0.01 }, v0 = (0..<n).map { _ in abs(rng.normal()) * 1e-4 }
+        let h = AdamW.Hyper(weightDecay: 0.01), lr: Float = 3e-3, step = 3
+        for decay in [false, true] {
+            let p = FloatBuffer(p0), gb = FloatBuffer(g), m = FloatBuffer(m0), v = FloatBuffer(v0)
+            AdamW.update(params: p.pointer, grads: gb.pointer, m: m.pointer, v: v.pointer, count: n, lr: lr,
+                         step: step, hyper: h, decay: decay)
+            let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
+            let wd: Float = decay ? h.weightDecay : 0
+            for i in 0..<n {
+                let mi = ((1 - h.beta1) * g[i]).addingProduct(h.beta1, m0[i])
+                let vi = ((1 - h.beta2) * g[i] * g[i]).addingProduct(h.beta2, v0[i])
+                let u = (mi / c1) / ((vi / c2).squareRoot() + h.eps)
+                let pi = p0[i].addingProduct(-lr, u.addingProduct(wd, p0[i]))
+                XCTAssertEqual(m[i].bitPattern, mi.bitPattern, "m[\(i)]")
+                XCTAssertEqual(v[i].bitPattern, vi.bitPattern, "v[\(i)]")
+                XCTAssertEqual(p[i].bitPattern, pi.bitPattern, "p[\(i)], decay \(decay)")
+                if m[i] != mi || v[i] != vi || p[i].bitPattern != pi.bitPattern { return }  // one report, not n
+            }
+            XCTAssertNotEqual(p.array, p0)
+        }
+    }
 }
