@@ -6,13 +6,21 @@ public enum Dropout {
     /// of `rng` whatever the split (`Rng.forEachDrawChunk`), so the mask is the one a single thread would draw.
     public static func residualAdd(_ x: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                                    mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout Rng) {
+        residualSum(out: x, base: x, v, mask: mask, count: count, p: p, rng: &rng)
+    }
+
+    /// `residualAdd` into a separate output: out[i] = base[i] + v[i]·mask[i], so the residual needs no copy
+    /// first (`out` may be `base`). The same draws, masks and bits as copying base to out and adding.
+    public static func residualSum(out: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>,
+                                   _ v: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int,
+                                   p: Float, rng: inout Rng) {
         let keep = 1 / (1 - p)
         rng.forEachDrawChunk(count) { r, local in
             for i in r {
                 let m: Float = local.uniform() < p ? 0 : keep
                 mask[i] = m
                 v[i] *= m
-                x[i] += v[i]
+                out[i] = base[i] + v[i]
             }
         }
     }

@@ -32,14 +32,16 @@ public enum LayerNorm {
     }
 
     /// Accumulates into dinp, dweight, dbias. Rows are split over the threads; each block sums its own dweight and
-    /// dbias, then the blocks are added in order (deterministic for a fixed thread count).
-    public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+    /// dbias, then the blocks are added in order (deterministic for a fixed thread count). With `overwrite`, dinp
+    /// is stored instead: 0 + value, the bits of accumulating into a zeroed dinp, without zeroing it first.
+    public static func backward(dinp: UnsafeMutablePointer<Float>, overwrite: Bool = false,
+                                dweight: UnsafeMutablePointer<Float>,
                                 dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, dim: Int) {
         let workers = max(1, min(Blas.threads, 8, rows * dim / Parallel.grain))
         if workers == 1 {
-            backwardRows(0..<rows, dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+            backwardRows(0..<rows, dinp: dinp, overwrite: overwrite, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
                          mean: mean, rstd: rstd, dim: dim)
             return
         }
@@ -50,7 +52,7 @@ public enum LayerNorm {
             Parallel.run(workers) { w in
                 let lo = w * step, hi = min(rows, lo + step)
                 if lo < hi {
-                    backwardRows(lo..<hi, dinp: dinp, dweight: part + 2 * w * dim, dbias: part + (2 * w + 1) * dim,
+                    backwardRows(lo..<hi, dinp: dinp, overwrite: overwrite, dweight: part + 2 * w * dim, dbias: part + (2 * w + 1) * dim,
                                  dout: dout, inp: inp, weight: weight, mean: mean, rstd: rstd, dim: dim)
                 }
             }
@@ -61,7 +63,7 @@ public enum LayerNorm {
         }
     }
 
-    private static func backwardRows(_ range: Range<Int>, dinp: UnsafeMutablePointer<Float>,
+    private static func backwardRows(_ range: Range<Int>, dinp: UnsafeMutablePointer<Float>, overwrite: Bool,
                                      dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
                                      dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, mean: UnsafePointer<Float>,
@@ -73,12 +75,23 @@ public enum LayerNorm {
             let dnormNormMean = sum(dim) {
                 (FastMath.load(x + $0, $1) - m) * s * FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1)
             } / Float(dim)
-            for i in 0..<dim {
-                let n = (x[i] - m) * s
-                let dn = weight[i] * dy[i]
-                dbias[i] += dy[i]
-                dweight[i] += n * dy[i]
-                dx[i] += (dn - dnormMean - n * dnormNormMean) * s
+            // The flag is tested once per row, not per element, so each loop stays a straight line.
+            if overwrite {
+                for i in 0..<dim {
+                    let n = (x[i] - m) * s
+                    let dn = weight[i] * dy[i]
+                    dbias[i] += dy[i]
+                    dweight[i] += n * dy[i]
+                    dx[i] = 0 + (dn - dnormMean - n * dnormNormMean) * s
+                }
+            } else {
+                for i in 0..<dim {
+                    let n = (x[i] - m) * s
+                    let dn = weight[i] * dy[i]
+                    dbias[i] += dy[i]
+                    dweight[i] += n * dy[i]
+                    dx[i] += (dn - dnormMean - n * dnormNormMean) * s
+                }
             }
         }
     }

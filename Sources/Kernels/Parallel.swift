@@ -60,6 +60,13 @@ public enum Parallel {
         forEachChunk(count) { r in (dst + r.lowerBound).update(repeating: value, count: r.count) }
     }
 
+    /// copy[i] = src[i] and masked[i] = src[i] · mask[i], in one pass: a residual's gradient goes on unchanged
+    /// along the skip path and through the dropout mask into the branch.
+    public static func copyAndMask(copy: UnsafeMutablePointer<Float>, masked: UnsafeMutablePointer<Float>,
+                                   from src: UnsafePointer<Float>, mask: UnsafePointer<Float>, count: Int) {
+        forEachChunk(count) { r in for i in r { let s = src[i]; copy[i] = s; masked[i] = s * mask[i] } }
+    }
+
     /// out[i] = a[i] · b[i] for i in 0..<count.
     public static func multiply(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
                                 _ b: UnsafePointer<Float>, count: Int) {

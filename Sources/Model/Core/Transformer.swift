@@ -48,7 +48,8 @@ public final class Transformer {
         for t in 0..<T where ids[t] < 0 || Int(ids[t]) >= config.vocabSize {
             preconditionFailure("token id \(ids[t]) outside vocabulary of \(config.vocabSize)")
         }
-        let ctx = StepContext(batch: batch.batch, length: batch.length, mask: UnsafePointer(mask.pointer), training: training)
+        let ctx = StepContext(batch: batch.batch, length: batch.length, mask: UnsafePointer(mask.pointer), training: training,
+                              backward: backward)
         let top = stack.forward(ids: ids, types: types, ctx: ctx, rng: &rng, params)
         if backward { params.zeroGrads() }
         let task = head.forward(hidden: top, batch: batch, ctx: ctx, dh: backward ? stack.dTop.pointer : nil,

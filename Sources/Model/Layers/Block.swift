@@ -29,9 +29,11 @@ final class Block {
         g1 = buf(); g2 = buf(); g3 = buf()
     }
 
-    private func addDropped(_ x: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                            mask: FloatBuffer, count: Int, ctx: StepContext, rng: inout Rng) {
-        ResidualDropout.add(x, v, mask: mask, count: count, p: dropout, training: ctx.training, rng: &rng)
+    /// out = base + drop(v), one pass.
+    private func residual(_ out: UnsafeMutablePointer<Float>, _ base: UnsafePointer<Float>,
+                          _ v: UnsafeMutablePointer<Float>, mask: FloatBuffer, count: Int, ctx: StepContext,
+                          rng: inout Rng) {
+        ResidualDropout.sum(out: out, base: base, v, mask: mask, count: count, p: dropout, ctx: ctx, rng: &rng)
     }
 
     func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, ctx: StepContext, rng: inout Rng,
@@ -40,20 +42,16 @@ final class Block {
         if preNorm {
             norm1.forward(out: n1.pointer, inp: x, rows: T, p)
             attention.forward(out: a.pointer, inp: n1.pointer, ctx: ctx, p)
-            Parallel.copy(r1.pointer, from: x, count: n)
-            addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
+            residual(r1.pointer, x, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: n2.pointer, inp: r1.pointer, rows: T, p)
             ffn.forward(out: f.pointer, inp: n2.pointer, ctx: ctx, rng: &rng, p)
-            Parallel.copy(out, from: r1.pointer, count: n)
-            addDropped(out, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
+            residual(out, r1.pointer, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
         } else {
             attention.forward(out: a.pointer, inp: x, ctx: ctx, p)
-            Parallel.copy(r1.pointer, from: x, count: n)
-            addDropped(r1.pointer, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
+            residual(r1.pointer, x, a.pointer, mask: amask, count: n, ctx: ctx, rng: &rng)
             norm1.forward(out: n1.pointer, inp: r1.pointer, rows: T, p)
             ffn.forward(out: f.pointer, inp: n1.pointer, ctx: ctx, rng: &rng, p)
-            Parallel.copy(r2.pointer, from: n1.pointer, count: n)
-            addDropped(r2.pointer, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
+            residual(r2.pointer, n1.pointer, f.pointer, mask: fmask, count: n, ctx: ctx, rng: &rng)
             norm2.forward(out: out, inp: r2.pointer, rows: T, p)
         }
     }
@@ -64,26 +62,21 @@ final class Block {
         let T = ctx.tokens, n = T * width
         if preNorm {
             // r1 gets dy directly and through the FFN branch.
-            Parallel.copy(g1.pointer, from: dy, count: n)  // d r1
-            Parallel.multiply(g2.pointer, dy, fmask.pointer, count: n)  // d f
+            Parallel.copyAndMask(copy: g1.pointer, masked: g2.pointer, from: dy, mask: fmask.pointer, count: n)  // d r1, d f
             Parallel.fill(g3.pointer, with: 0, count: n)  // d n2
             ffn.backward(dinp: g3.pointer, dout: g2.pointer, inp: n2.pointer, ctx: ctx, auxScale: auxScale, p)
             norm2.backward(dinp: g1.pointer, dout: g3.pointer, inp: r1.pointer, rows: T, p)
-            Parallel.copy(dx, from: g1.pointer, count: n)
-            Parallel.multiply(g2.pointer, g1.pointer, amask.pointer, count: n)  // d a
+            Parallel.copyAndMask(copy: dx, masked: g2.pointer, from: g1.pointer, mask: amask.pointer, count: n)  // d a
             Parallel.fill(g3.pointer, with: 0, count: n)  // d n1
             attention.backward(dinp: g3.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, p)
             norm1.backward(dinp: dx, dout: g3.pointer, inp: x, rows: T, p)
         } else {
-            Parallel.fill(g1.pointer, with: 0, count: n)  // d r2
-            norm2.backward(dinp: g1.pointer, dout: dy, inp: r2.pointer, rows: T, p)
+            norm2.backward(dinp: g1.pointer, overwrite: true, dout: dy, inp: r2.pointer, rows: T, p)  // d r2
             Parallel.multiply(g2.pointer, g1.pointer, fmask.pointer, count: n)  // d f
             // d n1 = d r2 + FFN backward
             ffn.backward(dinp: g1.pointer, dout: g2.pointer, inp: n1.pointer, ctx: ctx, auxScale: auxScale, p)
-            Parallel.fill(g3.pointer, with: 0, count: n)  // d r1
-            norm1.backward(dinp: g3.pointer, dout: g1.pointer, inp: r1.pointer, rows: T, p)
-            Parallel.copy(dx, from: g3.pointer, count: n)
-            Parallel.multiply(g2.pointer, g3.pointer, amask.pointer, count: n)  // d a
+            norm1.backward(dinp: g3.pointer, overwrite: true, dout: g1.pointer, inp: r1.pointer, rows: T, p)  // d r1
+            Parallel.copyAndMask(copy: dx, masked: g2.pointer, from: g3.pointer, mask: amask.pointer, count: n)  // d a
             attention.backward(dinp: dx, dout: g2.pointer, inp: x, ctx: ctx, p)
         }
     }

@@ -28,13 +28,17 @@ final class Norm {
         }
     }
 
-    func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                  rows: Int, _ p: ParameterSet) {
+    /// Accumulates ∂L/∂inp into dinp, or with `overwrite` stores it (the bits of accumulating into zeros, without
+    /// zeroing dinp first).
+    func backward(dinp: UnsafeMutablePointer<Float>, overwrite: Bool = false, dout: UnsafePointer<Float>,
+                  inp: UnsafePointer<Float>, rows: Int, _ p: ParameterSet) {
         switch kind {
         case .layer:
-            LayerNorm.backward(dinp: dinp, dweight: p.grad(weight), dbias: p.grad(bias!), dout: dout, inp: inp,
-                               weight: p.value(weight), mean: mean.pointer, rstd: rstd.pointer, rows: rows, dim: width)
+            LayerNorm.backward(dinp: dinp, overwrite: overwrite, dweight: p.grad(weight), dbias: p.grad(bias!),
+                               dout: dout, inp: inp, weight: p.value(weight), mean: mean.pointer, rstd: rstd.pointer,
+                               rows: rows, dim: width)
         case .rms:
+            if overwrite { Parallel.fill(dinp, with: 0, count: rows * width) }
             RMSNorm.backward(dinp: dinp, dweight: p.grad(weight), dout: dout, inp: inp, weight: p.value(weight),
                              rstd: rstd.pointer, rows: rows, dim: width)
         }

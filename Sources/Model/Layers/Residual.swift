@@ -30,8 +30,7 @@ final class Residual {
                _ p: ParameterSet) {
         let n = ctx.tokens * width
         let sum = preNorm ? out : normedOrSum.pointer
-        sum.update(from: x, count: n)
-        ResidualDropout.add(sum, inner.pointer, mask: mask, count: n, p: dropout, training: ctx.training, rng: &rng)
+        ResidualDropout.sum(out: sum, base: x, inner.pointer, mask: mask, count: n, p: dropout, ctx: ctx, rng: &rng)
         if !preNorm { norm.forward(out: out, inp: sum, rows: ctx.tokens, p) }
     }
 
@@ -39,8 +38,7 @@ final class Residual {
         let n = rows * width
         var d = dy
         if !preNorm {
-            Parallel.fill(dSum.pointer, with: 0, count: n)
-            norm.backward(dinp: dSum.pointer, dout: dy, inp: normedOrSum.pointer, rows: rows, p)
+            norm.backward(dinp: dSum.pointer, overwrite: true, dout: dy, inp: normedOrSum.pointer, rows: rows, p)
             d = UnsafePointer(dSum.pointer)
         }
         Parallel.multiply(dv.pointer, d, mask.pointer, count: n)

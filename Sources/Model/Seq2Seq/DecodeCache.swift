@@ -48,7 +48,8 @@ extension DecoderBlock {
     func step(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, position: Int, cache c: DecodeCache,
               rows R: Int, rng: inout Rng, _ p: ParameterSet) {
         let h = width, a = selfAttention
-        let ctx = StepContext(batch: R, length: 1, mask: UnsafePointer(c.ones.pointer), training: false)
+        let ctx = StepContext(batch: R, length: 1, mask: UnsafePointer(c.ones.pointer), training: false,
+                              backward: false)
         // Causal self-attention: append this step's key/value, attend over steps 0…position.
         Linear.forward(out: c.qkv.pointer, inp: attnSub.input(x, rows: R, p), weight: p.value(a.wqkv),
                        bias: p.value(a.bqkv), rows: R, inDim: h, outDim: 3 * h)

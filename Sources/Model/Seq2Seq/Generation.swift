@@ -96,7 +96,8 @@ extension Seq2SeqTransformer {
             for (i, token) in g.enumerated() { targetIds[r * L + 1 + i] = token }
         }
         targetMask.pointer.update(repeating: 1, count: R * L)
-        let ctx = StepContext(batch: R, length: L, mask: UnsafePointer(targetMask.pointer), training: false)
+        let ctx = StepContext(batch: R, length: L, mask: UnsafePointer(targetMask.pointer), training: false,
+                              backward: false)
         let memory = Memory(states: UnsafePointer(c.memory.pointer), mask: UnsafePointer(c.mask.pointer),
                             length: c.sourceLength)
         let top = decoder.forward(ids: targetIds, types: targetTypes, memory: memory, ctx: ctx, rng: &rng, params)

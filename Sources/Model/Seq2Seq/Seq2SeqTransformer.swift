@@ -52,8 +52,9 @@ public final class Seq2SeqTransformer {
     var moeLayers: [MoELayer] { encoder.moeLayers + decoder.moeLayers }
 
     /// Runs the encoder on `count` sources already in `sourceIds`/`sourceMask`; returns the memory.
-    func encode(batch: Int, length: Int, training: Bool) -> Memory {
-        let ctx = StepContext(batch: batch, length: length, mask: UnsafePointer(sourceMask.pointer), training: training)
+    func encode(batch: Int, length: Int, training: Bool, backward: Bool = false) -> Memory {
+        let ctx = StepContext(batch: batch, length: length, mask: UnsafePointer(sourceMask.pointer), training: training,
+                              backward: backward)
         let top = encoder.forward(ids: sourceIds, types: sourceTypes, ctx: ctx, rng: &rng, params)
         return Memory(states: top, mask: UnsafePointer(sourceMask.pointer), length: length)
     }
@@ -76,10 +77,11 @@ public final class Seq2SeqTransformer {
         b.sourceMask.withUnsafeBufferPointer { sourceMask.pointer.update(from: $0.baseAddress!, count: $0.count) }
         b.targetInput.withUnsafeBufferPointer { targetIds.update(from: $0.baseAddress!, count: $0.count) }
         b.targetMask.withUnsafeBufferPointer { targetMask.pointer.update(from: $0.baseAddress!, count: $0.count) }
-        let memory = encode(batch: b.batch, length: b.sourceLength, training: training)
-        let encCtx = StepContext(batch: b.batch, length: b.sourceLength, mask: memory.mask, training: training)
+        let memory = encode(batch: b.batch, length: b.sourceLength, training: training, backward: backward)
+        let encCtx = StepContext(batch: b.batch, length: b.sourceLength, mask: memory.mask, training: training,
+                                 backward: backward)
         let ctx = StepContext(batch: b.batch, length: b.targetLength, mask: UnsafePointer(targetMask.pointer),
-                              training: training)
+                              training: training, backward: backward)
         let top = decoder.forward(ids: targetIds, types: targetTypes, memory: memory, ctx: ctx, rng: &rng, params)
         if backward { params.zeroGrads() }
         let lmBatch = ModelBatch(batch: b.batch, length: b.targetLength, ids: b.targetInput, mask: b.targetMask,
