@@ -168,6 +168,40 @@ final class FastKernelsTests: XCTestCase {
                             weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim, overwriteInput: true)
             XCTAssertEqual(set.array, acc.array, "Linear dinp at \(threads) threads")
             XCTAssertEqual(bits(dw2), bits(dw1))
+
+            // LayerNorm (rows above the split size): dinp stored, and its weight/bias gradients still accumulate.
+            let dim = outDim, lnRows = n / dim
+            let mean = FloatBuffer(count: lnRows), rstd = FloatBuffer(count: lnRows), out = FloatBuffer(count: n)
+            let lw = FloatBuffer((0..<dim).map { Float($0 % 5) * 0.25 }), lb = FloatBuffer(count: dim)
+            LayerNorm.forward(out: out.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: inp.pointer,
+                              weight: lw.pointer, bias: lb.pointer, rows: lnRows, dim: dim, eps: 1e-12)
+            var grads: [[Float]] = []
+            for overwrite in [false, true] {
+                let dx = overwrite ? FloatBuffer((0..<n).map { _ in Float.nan }) : FloatBuffer(count: n)
+                let dwl = FloatBuffer([Float](repeating: 0.5, count: dim)), dbl = FloatBuffer(count: dim)
+                LayerNorm.backward(dinp: dx.pointer, overwrite: overwrite, dweight: dwl.pointer, dbias: dbl.pointer,
+                                   dout: g.pointer, inp: inp.pointer, weight: lw.pointer, mean: mean.pointer,
+                                   rstd: rstd.pointer, rows: lnRows, dim: dim)
+                grads.append(dx.array + dwl.array + dbl.array)
+            }
+            XCTAssertEqual(grads[1].map(\.bitPattern), grads[0].map(\.bitPattern), "LayerNorm at \(threads) threads")
+            XCTAssertFalse(grads[1].contains { $0.isNaN }, "every dinp element written")
+        }
+        Blas.setThreads(1)
+    }
+
+    /// A residual's gradient copy and masked copy in one pass equal the two passes.
+    func testCopyAndMaskEqualsCopyThenMultiply() {
+        var rng = Rng(seed: 17)
+        let n = 3 * Parallel.grain + 5
+        let src = FloatBuffer((0..<n).map { _ in rng.normal() })
+        let mask = FloatBuffer((0..<n).map { _ in rng.uniform() < 0.1 ? 0 : 1 / 0.9 })
+        for threads in [1, 2] {
+            Blas.setThreads(threads)
+            let c = FloatBuffer(count: n), m = FloatBuffer(count: n)
+            Parallel.copyAndMask(copy: c.pointer, masked: m.pointer, from: src.pointer, mask: mask.pointer, count: n)
+            XCTAssertEqual(c.array, src.array)
+            XCTAssertEqual(m.array, (0..<n).map { src[$0] * mask[$0] })
         }
         Blas.setThreads(1)
     }

@@ -56,4 +56,24 @@ final class RngJumpTests: XCTestCase {
         XCTAssertEqual(drawn.words, reference.words)
         XCTAssertEqual(Double(dropped) / Double(n), Double(p), accuracy: 0.01)
     }
+
+    /// The residual sum into a separate output is the copy-then-add it replaced: same draws, masks, bits; the
+    /// base is left alone.
+    func testResidualSumEqualsCopyThenAdd() {
+        Blas.setThreads(2)
+        defer { Blas.setThreads(1) }
+        let n = 3 * Parallel.grain + 1, p: Float = 0.1
+        var rng = Rng(seed: 5)
+        let base0 = (0..<n).map { _ in rng.normal() }, v0 = (0..<n).map { _ in rng.normal() }
+        var a = Rng(seed: 2), b = Rng(seed: 2)
+        let copied = FloatBuffer(base0), va = FloatBuffer(v0), ma = FloatBuffer(count: n)
+        Dropout.residualAdd(copied.pointer, va.pointer, mask: ma.pointer, count: n, p: p, rng: &a)
+        let base = FloatBuffer(base0), out = FloatBuffer(count: n), vb = FloatBuffer(v0), mb = FloatBuffer(count: n)
+        Dropout.residualSum(out: out.pointer, base: base.pointer, vb.pointer, mask: mb.pointer, count: n, p: p, rng: &b)
+        XCTAssertEqual(out.array.map(\.bitPattern), copied.array.map(\.bitPattern))
+        XCTAssertEqual(mb.array, ma.array)
+        XCTAssertEqual(vb.array, va.array)
+        XCTAssertEqual(base.array, base0)
+        XCTAssertEqual(b.words, a.words)
+    }
 }

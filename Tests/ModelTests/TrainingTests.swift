@@ -43,6 +43,27 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// An evaluation forward (no backward follows, so no dropout masks are written) computes exactly what the same
+    /// forward computes when gradients follow, post-LN and pre-LN; and a training step after it is unaffected.
+    func testEvaluationWithoutMasksMatchesTheForwardBeforeABackward() throws {
+        for preNorm in [false, true] {
+            let c = Tiny.config(.hypermoe, head: .classification(classes: 2), preNorm: preNorm)
+            let batch = Tiny.batch(for: c)
+            let a = Transformer(config: c, maxBatch: 2, maxLength: 6, seed: 5)
+            let b = Transformer(config: c, maxBatch: 2, maxLength: 6, seed: 5)
+            let evaluated = a.forward(batch, training: false)
+            let withGradients = b.forward(batch, training: false, computeGradients: true)
+            XCTAssertEqual(evaluated.task.bitPattern, withGradients.task.bitPattern, "preNorm \(preNorm)")
+            XCTAssertEqual(evaluated, withGradients)
+            XCTAssertTrue(evaluated.task.isFinite && evaluated.task > 0)
+            // Model a has run an evaluation (masks stale), b a gradient pass: their training steps agree.
+            let ta = Trainer(model: a, schedule: LearningRateSchedule(peak: 1e-3, totalSteps: 4))
+            let tb = Trainer(model: b, schedule: LearningRateSchedule(peak: 1e-3, totalSteps: 4))
+            XCTAssertEqual(try ta.train(batch), try tb.train(batch), "preNorm \(preNorm)")
+            XCTAssertEqual(ta.evaluate(batch), tb.evaluate(batch))
+        }
+    }
+
     func testResumeFromCheckpointIsBitIdentical() throws {
         var c = config(.hypermoe)
         c.dropout = 0.1   // dropout and router jitter consume the RNG: the checkpoint must carry it
