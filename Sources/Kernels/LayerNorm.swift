@@ -41,8 +41,8 @@ public enum LayerNorm {
                                 mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, dim: Int) {
         let workers = max(1, min(Blas.threads, 8, rows * dim / Parallel.grain))
         if workers == 1 {
-            backwardRows(0..<rows, dinp: dinp, overwrite: overwrite, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
-                         mean: mean, rstd: rstd, dim: dim)
+            backwardRows(0..<rows, dinp: dinp, overwrite: overwrite, dweight: dweight, dbias: dbias, dout: dout,
+                         inp: inp, weight: weight, mean: mean, rstd: rstd, dim: dim)
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * workers * dim) { partial in
@@ -52,8 +52,9 @@ public enum LayerNorm {
             Parallel.run(workers) { w in
                 let lo = w * step, hi = min(rows, lo + step)
                 if lo < hi {
-                    backwardRows(lo..<hi, dinp: dinp, overwrite: overwrite, dweight: part + 2 * w * dim, dbias: part + (2 * w + 1) * dim,
-                                 dout: dout, inp: inp, weight: weight, mean: mean, rstd: rstd, dim: dim)
+                    backwardRows(lo..<hi, dinp: dinp, overwrite: overwrite, dweight: part + 2 * w * dim,
+                                 dbias: part + (2 * w + 1) * dim, dout: dout, inp: inp, weight: weight, mean: mean,
+                                 rstd: rstd, dim: dim)
                 }
             }
             for w in 0..<workers {

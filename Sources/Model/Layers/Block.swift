@@ -62,7 +62,8 @@ final class Block {
         let T = ctx.tokens, n = T * width
         if preNorm {
             // r1 gets dy directly and through the FFN branch.
-            Parallel.copyAndMask(copy: g1.pointer, masked: g2.pointer, from: dy, mask: fmask.pointer, count: n)  // d r1, d f
+            // d r1, d f
+            Parallel.copyAndMask(copy: g1.pointer, masked: g2.pointer, from: dy, mask: fmask.pointer, count: n)
             Parallel.fill(g3.pointer, with: 0, count: n)  // d n2
             ffn.backward(dinp: g3.pointer, dout: g2.pointer, inp: n2.pointer, ctx: ctx, auxScale: auxScale, p)
             norm2.backward(dinp: g1.pointer, dout: g3.pointer, inp: r1.pointer, rows: T, p)

@@ -51,7 +51,8 @@ public final class Seq2SeqTransformer {
     public var parameterCount: Int { params.total }
     var moeLayers: [MoELayer] { encoder.moeLayers + decoder.moeLayers }
 
-    /// Runs the encoder on `count` sources already in `sourceIds`/`sourceMask`; returns the memory.
+    /// Runs the encoder on `count` sources already in `sourceIds`/`sourceMask`; returns the memory. `backward`:
+    /// whether the encoder's backward follows (it keeps its dropout masks only then; generation passes false).
     func encode(batch: Int, length: Int, training: Bool, backward: Bool = false) -> Memory {
         let ctx = StepContext(batch: batch, length: length, mask: UnsafePointer(sourceMask.pointer), training: training,
                               backward: backward)
