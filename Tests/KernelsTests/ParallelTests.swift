@@ -87,7 +87,8 @@ final class SplitKernelsTests: XCTestCase {
             var drop = Rng(seed: 5)
             let mask = FloatBuffer(count: T * dim), dropped = FloatBuffer(dout.array)
             let residual = FloatBuffer(count: T * dim)
-            Dropout.residualAdd(residual.pointer, dropped.pointer, mask: mask.pointer, count: T * dim, p: 0.1, rng: &drop)
+            Dropout.residualSum(out: residual.pointer, base: residual.pointer, dropped.pointer, mask: mask.pointer,
+                                count: T * dim, p: 0.1, rng: &drop)
             let copy = FloatBuffer(count: T * dim), product = FloatBuffer(count: T * dim)
             Parallel.copy(copy.pointer, from: out.pointer, count: T * dim)
             Parallel.multiply(product.pointer, out.pointer, dout.pointer, count: T * dim)

@@ -44,7 +44,7 @@ final class RngJumpTests: XCTestCase {
         let x0 = (0..<n).map { _ in rng.normal() }, v0 = (0..<n).map { _ in rng.normal() }
         var reference = Rng(seed: 11), drawn = Rng(seed: 11)
         let x = FloatBuffer(x0), v = FloatBuffer(v0), mask = FloatBuffer(count: n)
-        Dropout.residualAdd(x.pointer, v.pointer, mask: mask.pointer, count: n, p: p, rng: &drawn)
+        Dropout.residualSum(out: x.pointer, base: x.pointer, v.pointer, mask: mask.pointer, count: n, p: p, rng: &drawn)
         var dropped = 0
         for i in 0..<n {
             let m: Float = reference.uniform() < p ? 0 : 1 / (1 - p)
@@ -57,8 +57,8 @@ final class RngJumpTests: XCTestCase {
         XCTAssertEqual(Double(dropped) / Double(n), Double(p), accuracy: 0.01)
     }
 
-    /// The residual sum into a separate output is the copy-then-add it replaced: same draws, masks, bits; the
-    /// base is left alone.
+    /// The residual sum into a separate output is the copy-then-add-in-place it replaced: same draws, masks,
+    /// bits; the base is left alone.
     func testResidualSumEqualsCopyThenAdd() {
         Blas.setThreads(2)
         defer { Blas.setThreads(1) }
@@ -67,7 +67,8 @@ final class RngJumpTests: XCTestCase {
         let base0 = (0..<n).map { _ in rng.normal() }, v0 = (0..<n).map { _ in rng.normal() }
         var a = Rng(seed: 2), b = Rng(seed: 2)
         let copied = FloatBuffer(base0), va = FloatBuffer(v0), ma = FloatBuffer(count: n)
-        Dropout.residualAdd(copied.pointer, va.pointer, mask: ma.pointer, count: n, p: p, rng: &a)
+        Dropout.residualSum(out: copied.pointer, base: copied.pointer, va.pointer, mask: ma.pointer, count: n, p: p,
+                            rng: &a)
         let base = FloatBuffer(base0), out = FloatBuffer(count: n), vb = FloatBuffer(v0), mb = FloatBuffer(count: n)
         Dropout.residualSum(out: out.pointer, base: base.pointer, vb.pointer, mask: mb.pointer, count: n, p: p, rng: &b)
         XCTAssertEqual(out.array.map(\.bitPattern), copied.array.map(\.bitPattern))
