@@ -55,10 +55,11 @@ final class Residual {
                        _ p: ParameterSet) {
         let n = rows * width
         if preNorm {
-            dx.update(from: dy, count: n)
+            Parallel.copy(dx, from: dy, count: n)
             norm.backward(dinp: dx, dout: dInner.pointer, inp: x, rows: rows, p)
         } else {
-            for i in 0..<n { dx[i] = dSum[i] + dInner[i] }
+            let a = dSum.pointer, b = dInner.pointer
+            Parallel.forEachChunk(n) { r in for i in r { dx[i] = a[i] + b[i] } }
         }
     }
 }
