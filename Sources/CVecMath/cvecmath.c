@@ -84,10 +84,107 @@ static inline float cvm_gelu_grad(float v) {
         }                                                                                                      \
     }
 
+// The attention row softmax and its backward, lane for lane what Kernels/FastMath.swift's 8-lane SIMD code did
+// (so probabilities and gradients keep their bits): 8-lane max and sum accumulators reduced lane 0..7 in order,
+// the same exp, no FMA contraction (Swift, built for baseline x86-64, multiplies and adds separately). Clang's
+// vector extension keeps the 8-lane structure explicit; each ISA copy only changes how a lane op is encoded.
+typedef float cvm_v8 __attribute__((ext_vector_type(8)));
+typedef int cvm_i8 __attribute__((ext_vector_type(8)));
+
+#define CVM_SOFTMAX(SUFFIX, ATTR)                                                                              \
+    ATTR static inline cvm_v8 load8_##SUFFIX(const float *p, long n, float fill) {                             \
+        cvm_v8 v = fill;                                                                                       \
+        if (n >= 8) { memcpy(&v, p, sizeof v); return v; }                                                    \
+        for (long i = 0; i < n; i++) v[i] = p[i];                                                              \
+        return v;                                                                                              \
+    }                                                                                                          \
+    ATTR static inline void store8_##SUFFIX(cvm_v8 v, float *p, long n) {                                      \
+        if (n >= 8) { memcpy(p, &v, sizeof v); return; }                                                       \
+        for (long i = 0; i < n; i++) p[i] = v[i];                                                              \
+    }                                                                                                          \
+    /* where mask: b, else a (bitwise, as the SSE2 blend it replaces) */                                       \
+    ATTR static inline cvm_v8 pick_##SUFFIX(cvm_v8 a, cvm_v8 b, cvm_i8 mask) {                                 \
+        cvm_i8 ia, ib;                                                                                         \
+        memcpy(&ia, &a, sizeof a); memcpy(&ib, &b, sizeof b);                                                  \
+        cvm_i8 r = (ib & mask) | (ia & ~mask);                                                                 \
+        cvm_v8 out; memcpy(&out, &r, sizeof out); return out;                                                  \
+    }                                                                                                          \
+    ATTR static inline cvm_v8 exp8_##SUFFIX(cvm_v8 x) {                                                        \
+        _Pragma("clang fp contract(off)")                                                                      \
+        const float lo = -87.33654f, hi = 88.72283f, magic = 12582912.0f;                                      \
+        cvm_v8 lov = lo, hiv = hi;                                                                             \
+        cvm_v8 xc = pick_##SUFFIX(x, lov, x < lov);                                                            \
+        xc = pick_##SUFFIX(xc, hiv, xc > hiv);                                                                 \
+        cvm_v8 t = xc * 1.44269504088896341f + magic;                                                          \
+        cvm_v8 n = t - magic;                                                                                  \
+        cvm_v8 r = xc - n * 0.693359375f;                                                                      \
+        r = r - n * -2.12194440e-4f;                                                                           \
+        cvm_v8 y = 1.9875691500e-4f;                                                                           \
+        y = y * r + 1.3981999507e-3f;                                                                          \
+        y = y * r + 8.3334519073e-3f;                                                                          \
+        y = y * r + 4.1665795894e-2f;                                                                          \
+        y = y * r + 1.6666665459e-1f;                                                                          \
+        y = y * r + 5.0000001201e-1f;                                                                          \
+        y = y * (r * r) + r + 1.0f;                                                                            \
+        cvm_i8 bits; memcpy(&bits, &t, sizeof t);                                                              \
+        bits = ((bits - 0x4B400000) + 127) << 23;                                                              \
+        cvm_v8 scale; memcpy(&scale, &bits, sizeof bits);                                                      \
+        cvm_v8 zero = 0.0f;                                                                                    \
+        return pick_##SUFFIX(y * scale, zero, x < lov);                                                        \
+    }                                                                                                          \
+    ATTR static void softmax_rows_##SUFFIX(float *p, long rows, long count) {                                  \
+        _Pragma("clang fp contract(off)")                                                                      \
+        for (long row = 0; row < rows; row++, p += count) {                                                    \
+            cvm_v8 mv = -__builtin_inff();                                                                     \
+            for (long j = 0; j < count; j += 8) {                                                              \
+                cvm_v8 x = load8_##SUFFIX(p + j, count - j, -__builtin_inff());                                \
+                mv = pick_##SUFFIX(mv, x, x > mv);                                                             \
+            }                                                                                                  \
+            float mx = mv[0];                                                                                  \
+            for (int i = 1; i < 8; i++) mx = mv[i] >= mx ? mv[i] : mx;                                         \
+            if (mx == -__builtin_inff()) { memset(p, 0, (size_t)count * sizeof(float)); continue; }            \
+            cvm_v8 sv = 0.0f;                                                                                  \
+            for (long j = 0; j < count; j += 8) {                                                              \
+                long n = count - j < 8 ? count - j : 8;                                                        \
+                cvm_v8 e = exp8_##SUFFIX(load8_##SUFFIX(p + j, n, -__builtin_inff()) - mx);                    \
+                for (long i = n; i < 8; i++) e[i] = 0.0f;                                                      \
+                sv += e;                                                                                       \
+                store8_##SUFFIX(e, p + j, n);                                                                  \
+            }                                                                                                  \
+            float sum = -0.0f;                                                                                 \
+            for (int i = 0; i < 8; i++) sum += sv[i];                                                          \
+            float inv = 1.0f / sum;                                                                            \
+            for (long j = 0; j < count; j += 8) {                                                              \
+                long n = count - j < 8 ? count - j : 8;                                                        \
+                store8_##SUFFIX(load8_##SUFFIX(p + j, n, 0.0f) * inv, p + j, n);                               \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    ATTR static void softmax_backward_rows_##SUFFIX(float *dp, const float *p, long rows, long count) {        \
+        _Pragma("clang fp contract(off)")                                                                      \
+        for (long row = 0; row < rows; row++, dp += count, p += count) {                                       \
+            cvm_v8 acc = 0.0f;                                                                                 \
+            for (long j = 0; j < count; j += 8) {                                                              \
+                long n = count - j < 8 ? count - j : 8;                                                        \
+                acc += load8_##SUFFIX(p + j, n, 0.0f) * load8_##SUFFIX(dp + j, n, 0.0f);                       \
+            }                                                                                                  \
+            float dot = -0.0f;                                                                                 \
+            for (int i = 0; i < 8; i++) dot += acc[i];                                                         \
+            for (long j = 0; j < count; j += 8) {                                                              \
+                long n = count - j < 8 ? count - j : 8;                                                        \
+                store8_##SUFFIX(load8_##SUFFIX(p + j, n, 0.0f) * (load8_##SUFFIX(dp + j, n, 0.0f) - dot),      \
+                                dp + j, n);                                                                    \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
 CVM_KERNELS(base, )
+CVM_SOFTMAX(base, )
 #if defined(__x86_64__) && defined(__clang__)
 CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+CVM_SOFTMAX(avx2, __attribute__((target("avx2,fma"))))
 CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 
 static int cvm_level(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline; decided once
     static int level = -1;
@@ -120,4 +217,8 @@ void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long 
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1, float beta2,
                float eps, float c1, float c2, float wd) {
     CVM_DISPATCH(adamw, params, grads, m, v, n, lr, beta1, beta2, eps, c1, c2, wd)
+}
+void cvm_softmax_rows(float *p, long rows, long count) { CVM_DISPATCH(softmax_rows, p, rows, count) }
+void cvm_softmax_backward_rows(float *dp, const float *p, long rows, long count) {
+    CVM_DISPATCH(softmax_backward_rows, dp, p, rows, count)
 }

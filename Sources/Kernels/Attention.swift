@@ -79,8 +79,8 @@ public enum Attention {
                     for j in max(0, i + off + 1)..<Lk { row[j] = -.infinity }
                 }
                 if anyHidden, let km { for j in 0..<Lk where km[j] == 0 { row[j] = -.infinity } }
-                FastMath.softmaxRow(row, from: row, count: Lk)
             }
+            FastMath.softmaxRows(p, rows: Lq, count: Lk)
             // out_head = P V
             Blas.sgemm(m: Lq, n: d, k: Lk, a: p, lda: Lk, b: vh, ldb: s.kvRow, c: out + b * Lq * h + head * d, ldc: h,
                        parallel: false)
@@ -107,31 +107,12 @@ public enum Attention {
             Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, a: p, lda: Lk, b: dO, ldb: h, beta: 1, c: dv + kvo,
                        ldc: s.kvRow, parallel: false)
             // dS = softmax backward (in place in scratch); masked entries have p = 0 → dS = 0
-            for i in 0..<Lq { softmaxBackwardRow(ds + i * Lk, probs: p + i * Lk, count: Lk) }
+            FastMath.softmaxBackwardRows(ds, probs: p, rows: Lq, count: Lk)
             // dQ += scale · dS K ; dK += scale · dSᵀ Q
             Blas.sgemm(m: Lq, n: d, k: Lk, alpha: scale, a: ds, lda: Lk, b: k + kvo, ldb: s.kvRow, beta: 1,
                        c: dq + qo, ldc: s.qRow, parallel: false)
             Blas.sgemm(transA: true, m: Lk, n: d, k: Lq, alpha: scale, a: ds, lda: Lk, b: q + qo, ldb: s.qRow,
                        beta: 1, c: dk + kvo, ldc: s.kvRow, parallel: false)
-        }
-    }
-
-    /// In place: dp[j] ← p[j] · (dp[j] − Σ_i p_i dp_i), eight lanes at a time.
-    @inline(__always)
-    static func softmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>, count: Int) {
-        var acc = FastMath.V(repeating: 0)
-        var j = 0
-        while j < count {
-            let n = min(8, count - j)
-            acc += FastMath.load(p + j, n) * FastMath.load(dp + j, n)
-            j += 8
-        }
-        let dot = acc.sum()
-        j = 0
-        while j < count {
-            let n = min(8, count - j)
-            FastMath.store(FastMath.load(p + j, n) * (FastMath.load(dp + j, n) - dot), dp + j, n)
-            j += 8
         }
     }
 

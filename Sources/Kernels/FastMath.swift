@@ -1,8 +1,9 @@
 import CVecMath
 
 /// Vectorised float32 exp and erf (8 lanes, polynomials, no branches) and the attention row softmax. The scalar
-/// libm calls were 7–12 % of a training step. GELU and AdamW run the same formulas from C (`CVecMath`), which
-/// is built for AVX-512/AVX2 as well as baseline x86-64; this Swift module is compiled for baseline only.
+/// libm calls were 7–12 % of a training step. The loops run from C (`CVecMath`), which is built for AVX-512/AVX2
+/// as well as baseline x86-64, where this Swift module is compiled for baseline only; `exp` and `erf` here are
+/// the formulas those C loops follow, kept as the reference their tests measure against libm.
 ///  - exp: Cephes expf (range reduction by ln 2 split in two constants, degree-6 polynomial), ≤ 2 ulp on
 ///    [−87.3, 88.7]; below that it returns exactly 0 (so −∞ scores of masked keys stay 0).
 ///  - erf: the rational approximation x·P(x²)/Q(x²) of Eigen/XLA's float erf on [−4, 4] (±1 outside),
@@ -75,35 +76,17 @@ public enum FastMath {
         for i in 0..<n { p[i] = v[i] }
     }
 
-    /// In place over one row: p[j] = exp(p[j] − max) / Σ; returns (max, Σ).
-    @discardableResult
-    public static func softmaxRow(_ p: UnsafeMutablePointer<Float>, from z: UnsafePointer<Float>, count: Int) -> (Float, Float) {
-        var mv = V(repeating: -.infinity)
-        var j = 0
-        while j < count {
-            let x = load(z + j, min(8, count - j), fill: -.infinity)
-            mv = mv.replacing(with: x, where: x .> mv)
-            j += 8
-        }
-        var mx = mv[0]
-        for i in 1..<8 { mx = Swift.max(mx, mv[i]) }
-        if mx == -.infinity {   // every key hidden: all-zero row, as exp(−∞ − −∞) would be NaN
-            p.update(repeating: 0, count: count)
-            return (mx, 0)
-        }
-        var sv = V(repeating: 0)
-        j = 0
-        while j < count {
-            let n = min(8, count - j)
-            var e = exp(load(z + j, n, fill: -.infinity) - mx)
-            if n < 8 { for i in n..<8 { e[i] = 0 } }
-            sv += e
-            store(e, p + j, n)
-            j += 8
-        }
-        let sum = sv.sum(), inv = 1 / sum
-        j = 0
-        while j < count { let n = min(8, count - j); store(load(p + j, n) * inv, p + j, n); j += 8 }
-        return (mx, sum)
+    /// In place over `rows` rows of `count` floats: p = exp(p − max) / Σ per row; a row whose every entry is −∞
+    /// (every key hidden) becomes zeros, as exp(−∞ − −∞) would be NaN. CVecMath runs it for AVX-512/AVX2: lane
+    /// for lane the 8-lane Swift loop it replaced (`exp` above, 8-lane max and sum reduced lane 0…7, no FMA), so
+    /// attention probabilities keep their bits; built for baseline x86-64 here it was ~5 % of an evaluation step.
+    public static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, count: Int) {
+        cvm_softmax_rows(p, rows, count)
+    }
+
+    /// In place over `rows` rows: dp[j] ← p[j] · (dp[j] − Σ_i p_i dp_i), the softmax backward (same lanes).
+    public static func softmaxBackwardRows(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>,
+                                           rows: Int, count: Int) {
+        cvm_softmax_backward_rows(dp, p, rows, count)
     }
 }

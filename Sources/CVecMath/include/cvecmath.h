@@ -13,6 +13,11 @@ void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long 
 /// AdamW on n parameters: m, v moments; c1, c2 bias corrections; wd decoupled decay (0 = none).
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1,
                float beta2, float eps, float c1, float c2, float wd);
+/// In place over `rows` rows of `count` floats: p = exp(p - max) / sum per row (an all -inf row becomes zeros).
+/// Bit for bit the 8-lane Swift softmax it replaced (see cvecmath.c).
+void cvm_softmax_rows(float *p, long rows, long count);
+/// In place over `rows` rows: dp[j] = p[j] * (dp[j] - sum_i p[i] dp[i]), the softmax backward.
+void cvm_softmax_backward_rows(float *dp, const float *p, long rows, long count);
 /// The instruction set the kernels above use in this process: "avx512", "avx2" or "baseline".
 const char *cvm_isa(void);
 
