@@ -178,13 +178,93 @@ typedef int cvm_i8 __attribute__((ext_vector_type(8)));
         }                                                                                                      \
     }
 
+// LayerNorm rows, lane for lane the Swift loops they replace (Kernels/LayerNorm.swift's `sum`: an 8-lane
+// accumulator over whole chunks of 8, reduced lane 0..7 from -0, then the tail added element by element; every
+// product and sum rounded separately, no FMA), so normalised values and gradients keep their bits.
+#define CVM_LAYERNORM(SUFFIX, ATTR)                                                                            \
+    ATTR static void layernorm_forward_##SUFFIX(float *out, float *mean, float *rstd, const float *inp,        \
+                                                const float *weight, const float *bias, long rows, long dim,    \
+                                                float eps) {                                                   \
+        _Pragma("clang fp contract(off)")                                                                      \
+        for (long t = 0; t < rows; t++) {                                                                      \
+            const float *x = inp + t * dim;                                                                    \
+            float *o = out + t * dim;                                                                          \
+            cvm_v8 acc = 0.0f;                                                                                 \
+            long i = 0;                                                                                        \
+            for (; i + 8 <= dim; i += 8) acc += load8_##SUFFIX(x + i, 8, 0.0f);                                \
+            float total = -0.0f;                                                                               \
+            for (int l = 0; l < 8; l++) total += acc[l];                                                       \
+            for (long j = i; j < dim; j++) total += x[j];                                                      \
+            float m = total / (float)dim;                                                                      \
+            acc = 0.0f;                                                                                        \
+            for (i = 0; i + 8 <= dim; i += 8) {                                                                \
+                cvm_v8 d = load8_##SUFFIX(x + i, 8, 0.0f) - m;                                                 \
+                acc += d * d;                                                                                  \
+            }                                                                                                  \
+            total = -0.0f;                                                                                     \
+            for (int l = 0; l < 8; l++) total += acc[l];                                                       \
+            for (long j = i; j < dim; j++) { float d = x[j] - m; total += d * d; }                             \
+            float v = total / (float)dim;                                                                      \
+            float sd = 1.0f / CVM_SQRT(v + eps);                                                               \
+            for (long j = 0; j < dim; j++) o[j] = (x[j] - m) * sd * weight[j] + bias[j];                       \
+            mean[t] = m;                                                                                       \
+            rstd[t] = sd;                                                                                      \
+        }                                                                                                      \
+    }                                                                                                          \
+    ATTR static void layernorm_backward_##SUFFIX(float *dinp, int overwrite, float *dweight, float *dbias,     \
+                                                 const float *dout, const float *inp, const float *weight,      \
+                                                 const float *mean, const float *rstd, long rows, long dim) {   \
+        _Pragma("clang fp contract(off)")                                                                      \
+        for (long t = 0; t < rows; t++) {                                                                      \
+            const float *x = inp + t * dim, *dy = dout + t * dim;                                              \
+            float *dx = dinp + t * dim;                                                                        \
+            float m = mean[t], sd = rstd[t];                                                                   \
+            cvm_v8 a1 = 0.0f, a2 = 0.0f;                                                                       \
+            long i = 0;                                                                                        \
+            for (; i + 8 <= dim; i += 8) {                                                                     \
+                cvm_v8 w = load8_##SUFFIX(weight + i, 8, 0.0f), g = load8_##SUFFIX(dy + i, 8, 0.0f);           \
+                a1 += w * g;                                                                                   \
+                a2 += (load8_##SUFFIX(x + i, 8, 0.0f) - m) * sd * w * g;                                       \
+            }                                                                                                  \
+            float s1 = -0.0f, s2 = -0.0f;                                                                      \
+            for (int l = 0; l < 8; l++) s1 += a1[l];                                                           \
+            for (long j = i; j < dim; j++) s1 += weight[j] * dy[j];                                            \
+            for (int l = 0; l < 8; l++) s2 += a2[l];                                                           \
+            for (long j = i; j < dim; j++) s2 += (x[j] - m) * sd * weight[j] * dy[j];                          \
+            float dnormMean = s1 / (float)dim, dnormNormMean = s2 / (float)dim;                                \
+            if (overwrite) {                                                                                   \
+                for (long j = 0; j < dim; j++) {                                                               \
+                    float n = (x[j] - m) * sd, dn = weight[j] * dy[j];                                         \
+                    dbias[j] += dy[j];                                                                         \
+                    dweight[j] += n * dy[j];                                                                   \
+                    dx[j] = 0.0f + (dn - dnormMean - n * dnormNormMean) * sd;                                  \
+                }                                                                                              \
+            } else {                                                                                           \
+                for (long j = 0; j < dim; j++) {                                                               \
+                    float n = (x[j] - m) * sd, dn = weight[j] * dy[j];                                         \
+                    dbias[j] += dy[j];                                                                         \
+                    dweight[j] += n * dy[j];                                                                   \
+                    dx[j] += (dn - dnormMean - n * dnormNormMean) * sd;                                        \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
 CVM_KERNELS(base, )
+// The baseline copy passes 8-float vectors between its (always inlined) helpers; clang warns that without AVX
+// their ABI differs, which matters only across separately compiled code, and these never leave this file.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpsabi"
 CVM_SOFTMAX(base, )
+CVM_LAYERNORM(base, )
+#pragma clang diagnostic pop
 #if defined(__x86_64__) && defined(__clang__)
 CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 CVM_SOFTMAX(avx2, __attribute__((target("avx2,fma"))))
+CVM_LAYERNORM(avx2, __attribute__((target("avx2,fma"))))
 CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+CVM_LAYERNORM(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 
 static int cvm_level(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline; decided once
     static int level = -1;
@@ -221,4 +301,13 @@ void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, fl
 void cvm_softmax_rows(float *p, long rows, long count) { CVM_DISPATCH(softmax_rows, p, rows, count) }
 void cvm_softmax_backward_rows(float *dp, const float *p, long rows, long count) {
     CVM_DISPATCH(softmax_backward_rows, dp, p, rows, count)
+}
+void cvm_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                           const float *bias, long rows, long dim, float eps) {
+    CVM_DISPATCH(layernorm_forward, out, mean, rstd, inp, weight, bias, rows, dim, eps)
+}
+void cvm_layernorm_backward(float *dinp, int overwrite, float *dweight, float *dbias, const float *dout,
+                            const float *inp, const float *weight, const float *mean, const float *rstd, long rows,
+                            long dim) {
+    CVM_DISPATCH(layernorm_backward, dinp, overwrite, dweight, dbias, dout, inp, weight, mean, rstd, rows, dim)
 }

@@ -1,34 +1,18 @@
+import CVecMath
 import Foundation
 
 /// LayerNorm over the last dimension (BERT: eps 1e-12). Saves mean and 1/std per row for the backward.
-/// Rows are split over the engine's threads; row sums run eight lanes at a time.
+/// Rows are split over the engine's threads. The rows run from C (`CVecMath`, AVX-512/AVX2 copies): lane for lane
+/// the 8-lane Swift loops they replaced (kept in LayerNormLanesTests as the definition), so the bits are the same.
 public enum LayerNorm {
     public static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                rows: Int, dim: Int, eps: Float) {
         Parallel.forEachChunk(rows * dim) { elements in
-        for t in (elements.lowerBound / dim)..<(elements.upperBound / dim) {
-            let x = inp + t * dim, o = out + t * dim
-            let m = sum(dim) { FastMath.load(x + $0, $1) } / Float(dim)
-            let v = sum(dim) { let d = FastMath.load(x + $0, $1) - m; return d * d } / Float(dim)
-            let s = 1 / (v + eps).squareRoot()
-            for i in 0..<dim { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
-            mean[t] = m
-            rstd[t] = s
+            let lo = elements.lowerBound / dim, hi = elements.upperBound / dim
+            cvm_layernorm_forward(out + lo * dim, mean + lo, rstd + lo, inp + lo * dim, weight, bias, hi - lo, dim, eps)
         }
-        }
-    }
-
-    /// Σ over `count` elements of `lanes(offset, n)` (n ≤ 8 valid lanes, the rest must be 0).
-    @inline(__always)
-    static func sum(_ count: Int, _ lanes: (Int, Int) -> FastMath.V) -> Float {
-        var acc = FastMath.V(repeating: 0)
-        var i = 0
-        while i + 8 <= count { acc += lanes(i, 8); i += 8 }
-        var total = acc.sum()
-        if i < count { let tail = lanes(i, count - i); for j in 0..<(count - i) { total += tail[j] } }
-        return total
     }
 
     /// Accumulates into dinp, dweight, dbias. Rows are split over the threads; each block sums its own dweight and
@@ -69,32 +53,9 @@ public enum LayerNorm {
                                      dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                      rstd: UnsafePointer<Float>, dim: Int) {
-        for t in range {
-            let x = inp + t * dim, dy = dout + t * dim, dx = dinp + t * dim
-            let m = mean[t], s = rstd[t]
-            let dnormMean = sum(dim) { FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1) } / Float(dim)
-            let dnormNormMean = sum(dim) {
-                (FastMath.load(x + $0, $1) - m) * s * FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1)
-            } / Float(dim)
-            // The flag is tested once per row, not per element, so each loop stays a straight line.
-            if overwrite {
-                for i in 0..<dim {
-                    let n = (x[i] - m) * s
-                    let dn = weight[i] * dy[i]
-                    dbias[i] += dy[i]
-                    dweight[i] += n * dy[i]
-                    dx[i] = 0 + (dn - dnormMean - n * dnormNormMean) * s
-                }
-            } else {
-                for i in 0..<dim {
-                    let n = (x[i] - m) * s
-                    let dn = weight[i] * dy[i]
-                    dbias[i] += dy[i]
-                    dweight[i] += n * dy[i]
-                    dx[i] += (dn - dnormMean - n * dnormNormMean) * s
-                }
-            }
-        }
+        let lo = range.lowerBound
+        cvm_layernorm_backward(dinp + lo * dim, overwrite ? 1 : 0, dweight, dbias, dout + lo * dim, inp + lo * dim, weight,
+                               mean + lo, rstd + lo, range.count, dim)
     }
 }
 

@@ -18,6 +18,13 @@ void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, fl
 void cvm_softmax_rows(float *p, long rows, long count);
 /// In place over `rows` rows: dp[j] = p[j] * (dp[j] - sum_i p[i] dp[i]), the softmax backward.
 void cvm_softmax_backward_rows(float *dp, const float *p, long rows, long count);
+/// LayerNorm forward over `rows` rows of `dim`: out = (x - mean) * rstd * weight + bias; saves mean and rstd.
+void cvm_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                           const float *bias, long rows, long dim, float eps);
+/// LayerNorm backward over `rows` rows: accumulates dweight, dbias, and dinp (or stores 0 + value with overwrite).
+void cvm_layernorm_backward(float *dinp, int overwrite, float *dweight, float *dbias, const float *dout,
+                            const float *inp, const float *weight, const float *mean, const float *rstd, long rows,
+                            long dim);
 /// The instruction set the kernels above use in this process: "avx512", "avx2" or "baseline".
 const char *cvm_isa(void);
 

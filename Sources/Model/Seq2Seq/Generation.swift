@@ -24,7 +24,7 @@ extension Seq2SeqTransformer {
     }
 
     private func generateChunk(_ sources: [[Int32]], options o: GenerationOptions) -> [GeneratedSequence] {
-        let B = sources.count, K = o.beamWidth, R = B * K, h = config.model.width, V = config.model.vocabSize
+        let B = sources.count, K = o.beamWidth, R = B * K, h = config.model.width
         let Ls = min(maxSourceLength, sources.map(\.count).max() ?? 1)
         for (b, s) in sources.enumerated() {
             checkVocabulary(s)
