@@ -74,9 +74,10 @@ static inline float cvm_gelu_grad(float v) {
     }                                                                                                          \
     ATTR static void adamw_##SUFFIX(float *restrict p, const float *restrict g, float *restrict m,             \
                                     float *restrict v, long n, float lr, float b1, float b2, float eps,         \
-                                    float c1, float c2, float wd) {                                            \
+                                    float c1, float c2, float wd, float gs) {                                  \
         for (long i = 0; i < n; i++) {                                                                         \
-            float gi = g[i];                                                                                   \
+            /* its own statement, so never contracted: the float a clipping pass (g *= gs) would have stored */ \
+            float gi = g[i] * gs;                                                                              \
             float mi = b1 * m[i] + (1 - b1) * gi, vi = b2 * v[i] + (1 - b2) * gi * gi;                         \
             m[i] = mi;                                                                                         \
             v[i] = vi;                                                                                         \
@@ -295,8 +296,8 @@ void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long 
     CVM_DISPATCH(gelu_backward_set, dinp, x, dout, n)
 }
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1, float beta2,
-               float eps, float c1, float c2, float wd) {
-    CVM_DISPATCH(adamw, params, grads, m, v, n, lr, beta1, beta2, eps, c1, c2, wd)
+               float eps, float c1, float c2, float wd, float gscale) {
+    CVM_DISPATCH(adamw, params, grads, m, v, n, lr, beta1, beta2, eps, c1, c2, wd, gscale)
 }
 void cvm_softmax_rows(float *p, long rows, long count) { CVM_DISPATCH(softmax_rows, p, rows, count) }
 void cvm_softmax_backward_rows(float *dp, const float *p, long rows, long count) {

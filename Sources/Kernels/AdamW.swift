@@ -32,11 +32,11 @@ public enum AdamW {
     /// One update of `count` parameters; `step` is 1-based (bias correction). `decay` false for biases/norms.
     public static func update(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
                               m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
-                              lr: Float, step: Int, hyper h: Hyper, decay: Bool) {
+                              lr: Float, step: Int, hyper h: Hyper, decay: Bool, gradScale: Float = 1) {
         let segment = Segment(start: 0, count: count, lr: lr, decay: decay)
         withUnsafePointer(to: segment) {
             updateArena(params: params, grads: grads, m: m, v: v, segments: UnsafeBufferPointer(start: $0, count: 1),
-                        step: step, hyper: h)
+                        step: step, hyper: h, gradScale: gradScale)
         }
     }
 
@@ -53,10 +53,12 @@ public enum AdamW {
     /// the parallel grain) per tensor: dozens of biases and norms per step.
     /// m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; p −= lr · (m/c1 / (√(v/c2) + ε) + wd · p), in CVecMath's
     /// vectorised build (the Swift loop was not vectorised; nor was the C loop until its square root stopped being
-    /// `sqrtf`, whose errno kept it scalar: 8–10 % of a small-preset step).
+    /// `sqrtf`, whose errno kept it scalar: 8–10 % of a small-preset step). Each gradient is read as g · gradScale
+    /// (`clipFactor`): the bits a separate clipping pass would have stored, without that pass over the arena.
     public static func updateArena(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>,
                                    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-                                   segments: UnsafeBufferPointer<Segment>, step: Int, hyper h: Hyper) {
+                                   segments: UnsafeBufferPointer<Segment>, step: Int, hyper h: Hyper,
+                                   gradScale: Float = 1) {
         guard let last = segments.last else { return }
         let c1 = 1 - powf(h.beta1, Float(step)), c2 = 1 - powf(h.beta2, Float(step))
         Parallel.forEachChunk(last.start + last.count) { r in
@@ -71,16 +73,15 @@ public enum AdamW {
                 let seg = segments[s], end = min(r.upperBound, seg.start + seg.count)
                 if end > at {
                     cvm_adamw(params + at, grads + at, m + at, v + at, end - at, seg.lr, h.beta1, h.beta2, h.eps, c1, c2,
-                              seg.decay ? h.weightDecay : 0)
+                              seg.decay ? h.weightDecay : 0, gradScale)
                 }
                 at = end; s += 1
             }
         }
     }
 
-    /// Global L2 norm of all gradients; scales them in place to `maxNorm` if larger. Returns the norm before.
-    @discardableResult
-    public static func clipGlobalNorm(grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
+    /// Global L2 norm of all gradients.
+    public static func globalNorm(grads: UnsafePointer<Float>, count: Int) -> Float {
         // One sequential double sum, so the norm (and with it every clipped step) keeps its bits. The chain is
         // latency-bound; blocks of exact zeros (embedding rows no token used) are skipped, which adds nothing:
         // s + 0 = s.
@@ -94,11 +95,12 @@ public enum AdamW {
             i += 16
         }
         for j in i..<count { s += Double(grads[j]) * Double(grads[j]) }
-        let norm = Float(s.squareRoot())
-        if maxNorm > 0, norm > maxNorm {
-            let k = maxNorm / (norm + 1e-6)
-            Parallel.forEachChunk(count) { r in for i in r { grads[i] *= k } }
-        }
-        return norm
+        return Float(s.squareRoot())
+    }
+
+    /// What global-norm clipping multiplies every gradient by: maxNorm / (norm + 10⁻⁶) when the norm exceeds
+    /// maxNorm (> 0), else 1. The trainer hands it to `updateArena` rather than scaling the arena in place.
+    public static func clipFactor(norm: Float, maxNorm: Float) -> Float {
+        maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1
     }
 }

@@ -42,9 +42,11 @@ final class AdamWArenaTests: XCTestCase {
         XCTAssertTrue(run(arena: true, threads: 3) == reference)
     }
 
-    /// Clipping skips zero blocks in its norm and scales over the threads: the norm and the scaled gradients are
-    /// exactly those of the plain sequential definition (whose bits the committed results were trained with).
-    func testClipEqualsTheSequentialDefinition() {
+    /// The norm skips zero blocks, and the clipping factor is applied inside the update instead of by a pass over
+    /// the arena: the norm and every updated parameter and moment are exactly those of the plain definition (a
+    /// sequential double sum, then g ← g·k in place, then the update), whose bits the committed results were
+    /// trained with.
+    func testClippingInsideTheUpdateEqualsTheSequentialDefinition() {
         var rng = Rng(seed: 21)
         let n = 5 * Parallel.grain + 7
         var values = (0..<n).map { _ in rng.normal() * 0.01 }
@@ -53,14 +55,26 @@ final class AdamWArenaTests: XCTestCase {
         var s: Double = 0
         for x in values { s += Double(x) * Double(x) }
         let norm = Float(s.squareRoot()), k = 0.5 / (norm + 1e-6)
+        XCTAssertGreaterThan(norm, 0.5)
+        let p0 = (0..<n).map { _ in rng.normal() }, h = AdamW.Hyper(weightDecay: 0.01)
+        let clipped = FloatBuffer(values.map { $0 * k })
+        let want = FloatBuffer(p0), wm = FloatBuffer(count: n), wv = FloatBuffer(count: n)
+        Blas.setThreads(1)
+        AdamW.update(params: want.pointer, grads: clipped.pointer, m: wm.pointer, v: wv.pointer, count: n, lr: 1e-3,
+                     step: 1, hyper: h, decay: true)
         for threads in [1, 2] {
             Blas.setThreads(threads)
             let g = FloatBuffer(values)
-            XCTAssertEqual(AdamW.clipGlobalNorm(grads: g.pointer, count: n, maxNorm: 0.5), norm)
-            XCTAssertTrue(g.array == values.map { $0 * k }, "threads \(threads)")
+            XCTAssertEqual(AdamW.globalNorm(grads: g.pointer, count: n), norm)
+            XCTAssertEqual(AdamW.clipFactor(norm: norm, maxNorm: 0.5), k)
+            let p = FloatBuffer(p0), m = FloatBuffer(count: n), v = FloatBuffer(count: n)
+            AdamW.update(params: p.pointer, grads: g.pointer, m: m.pointer, v: v.pointer, count: n, lr: 1e-3, step: 1,
+                         hyper: h, decay: true, gradScale: k)
+            XCTAssertTrue(p.array.map(\.bitPattern) == want.array.map(\.bitPattern), "params, threads \(threads)")
+            XCTAssertTrue(m.array.map(\.bitPattern) == wm.array.map(\.bitPattern), "m, threads \(threads)")
+            XCTAssertTrue(v.array.map(\.bitPattern) == wv.array.map(\.bitPattern), "v, threads \(threads)")
         }
         Blas.setThreads(1)
-        XCTAssertGreaterThan(norm, 0.5)
     }
 
     /// The update is element-wise IEEE arithmetic: every element, in the vector body and in the scalar tail alike,

@@ -45,11 +45,17 @@ final class KernelsTests: XCTestCase {
 
     func testGlobalNormClipping() {
         let g = FloatBuffer([3, 4])
-        XCTAssertEqual(AdamW.clipGlobalNorm(grads: g.pointer, count: 2, maxNorm: 1), 5, accuracy: 1e-6)
-        XCTAssertEqual(g[0], 0.6, accuracy: 1e-5)
-        XCTAssertEqual(g[1], 0.8, accuracy: 1e-5)
-        XCTAssertEqual(AdamW.clipGlobalNorm(grads: g.pointer, count: 2, maxNorm: 10), 1, accuracy: 1e-5)
-        XCTAssertEqual(g[0], 0.6, accuracy: 1e-5)   // under the limit: untouched
+        XCTAssertEqual(AdamW.globalNorm(grads: g.pointer, count: 2), 5)
+        XCTAssertEqual(AdamW.clipFactor(norm: 5, maxNorm: 1), 1 / (5 + 1e-6))
+        XCTAssertEqual(AdamW.clipFactor(norm: 5, maxNorm: 10), 1)   // under the limit: untouched
+        XCTAssertEqual(AdamW.clipFactor(norm: 5, maxNorm: 0), 1)    // 0 = no clipping
+        // The factor is applied inside the update: a clipped step moves as if the gradient were [0.6, 0.8].
+        let p = FloatBuffer([0, 0]), m = FloatBuffer(count: 2), v = FloatBuffer(count: 2)
+        AdamW.update(params: p.pointer, grads: g.pointer, m: m.pointer, v: v.pointer, count: 2, lr: 0.01, step: 1,
+                     hyper: AdamW.Hyper(), decay: false, gradScale: AdamW.clipFactor(norm: 5, maxNorm: 1))
+        XCTAssertEqual(m[0], 0.1 * 0.6, accuracy: 1e-6)
+        XCTAssertEqual(m[1], 0.1 * 0.8, accuracy: 1e-6)
+        XCTAssertEqual(g.array, [3, 4], "the gradients themselves are not rewritten")
     }
 
     func testRngIsReproducibleAndItsStateRoundTrips() {

@@ -10,9 +10,10 @@ void cvm_gelu(float *out, const float *x, long n);
 void cvm_gelu_backward(float *dinp, const float *x, const float *dout, long n);
 /// dinp[i] = 0 + GELU'(x[i]) * dout[i]: what cvm_gelu_backward leaves in a zeroed dinp, bit for bit.
 void cvm_gelu_backward_set(float *dinp, const float *x, const float *dout, long n);
-/// AdamW on n parameters: m, v moments; c1, c2 bias corrections; wd decoupled decay (0 = none).
+/// AdamW on n parameters: m, v moments; c1, c2 bias corrections; wd decoupled decay (0 = none); each gradient
+/// is first multiplied by gscale (global-norm clipping's factor, 1 for none) without being stored.
 void cvm_adamw(float *params, const float *grads, float *m, float *v, long n, float lr, float beta1,
-               float beta2, float eps, float c1, float c2, float wd);
+               float beta2, float eps, float c1, float c2, float wd, float gscale);
 /// In place over `rows` rows of `count` floats: p = exp(p - max) / sum per row (an all -inf row becomes zeros).
 /// Bit for bit the 8-lane Swift softmax it replaced (see cvecmath.c).
 void cvm_softmax_rows(float *p, long rows, long count);

@@ -49,7 +49,8 @@ public final class Trainer<Model: TrainableModel> {
         let report = model.forward(batch, training: true, computeGradients: nil)
         guard report.total.isFinite else { throw NonFiniteLoss(step: step, loss: report) }
         let p = model.params
-        lastGradNorm = AdamW.clipGlobalNorm(grads: p.grads.pointer, count: p.total, maxNorm: clipNorm)
+        lastGradNorm = AdamW.globalNorm(grads: p.grads.pointer, count: p.total)
+        let gradScale = AdamW.clipFactor(norm: lastGradNorm, maxNorm: clipNorm)   // applied inside the update
         let lr = schedule.rate(at: step)
         step += 1
         if segments.count != p.refs.count {   // once: the arena's tensors do not change after construction
@@ -59,7 +60,7 @@ public final class Trainer<Model: TrainableModel> {
         for i in segments.indices { segments[i].lr = lr * scales[i] }
         segments.withUnsafeBufferPointer {
             AdamW.updateArena(params: p.values.pointer, grads: p.grads.pointer, m: p.adamM.pointer, v: p.adamV.pointer,
-                              segments: $0, step: step, hyper: adam)
+                              segments: $0, step: step, hyper: adam, gradScale: gradScale)
         }
         return report
     }
