@@ -68,6 +68,10 @@ def main():
             main = r.get(f"{phase}MainThreadCPUSeconds")
             if main:
                 tok.setdefault(key + (phase + "-main",), []).append(main)
+            gflops = r.get(f"{phase}Gflops")
+            if gflops and r.get("sgemmGflops"):   # hmpipe's own count of the model's FLOPs, and its ceiling
+                tok.setdefault(key + (phase + "-flop",), []).append(gflops * 1e9 / r[f"{phase}TokensPerSecond"])
+                tok.setdefault(key + (phase + "-ceiling",), []).append(r["sgemmGflops"])
 
     if a.from_raw:   # re-aggregate an earlier run (e.g. its median and its best) without measuring again
         rounds = 0
@@ -147,6 +151,28 @@ def main():
                 parts = [f"{phase} {med('hmpipe', preset, 1, variant, phase + '-cpu') / med('hmpipe', preset, 2, variant, phase + '-main'):.2f}x"
                          for phase in ("train", "eval")]
                 print(f"  {preset:10} {variant:9} " + "  ".join(parts))
+    # What the bars (1.0x PyTorch on the reference config, 1.5x on the small one) ask in arithmetic: the
+    # FLOP rate hmpipe would need at the bar, against the sgemm ceiling `hmpipe bench` measured in the same runs
+    # (one core at one thread, both at two). A bar above ~0.9 of the ceiling cannot be met by any engine doing
+    # the same float32 arithmetic through this BLAS: the GEMMs alone reach 0.8-0.95 of it on these shapes.
+    bars = {"reference": 1.0, "small": 1.5}
+    print("the bars in arithmetic (GFLOP/s hmpipe needs = bar x PyTorch tokens/s x hmpipe's FLOP/token; "
+          "ceiling = hmpipe's sgemm, same runs):")
+    print(f"  {'preset':10} {'thr':>3} {'variant':9} {'phase':5} {'bar':>4} {'needed':>7} {'ceiling':>7} "
+          f"{'needed/ceil':>11} {'hmpipe/ceil':>11}")
+    for preset in presets:
+        for threads in thread_counts:
+            for variant in variants:
+                for phase in ("train", "eval"):
+                    flop = med("hmpipe", preset, threads, variant, phase + "-flop")
+                    ceiling = med("hmpipe", preset, threads, variant, phase + "-ceiling")
+                    if flop != flop or ceiling != ceiling:   # NaN: an older binary without the fields
+                        continue
+                    bar = bars.get(preset, 1.0)
+                    need = bar * med("torch", preset, threads, variant, phase) * flop / 1e9
+                    have = med("hmpipe", preset, threads, variant, phase) * flop / 1e9
+                    print(f"  {preset:10} {threads:>3} {variant:9} {phase:5} {bar:4.1f} {need:7.1f} {ceiling:7.1f} "
+                          f"{need / ceiling:11.2f} {have / ceiling:11.2f}")
     sides = ["hmpipe", "torch"] + (["before"] if a.before else [])
     for side in sides:
         for preset in presets:

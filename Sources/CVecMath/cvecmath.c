@@ -251,7 +251,40 @@ typedef int cvm_i8 __attribute__((ext_vector_type(8)));
         }                                                                                                      \
     }
 
+// Embedding sums (token + position + type rows) and their scatter-add backward over columns [c0, c1): the same
+// element-wise float additions, in the same order, as the Swift loops they replace; one pass per token.
+#define CVM_EMBEDDING(SUFFIX, ATTR)                                                                            \
+    ATTR static void embedding_forward_##SUFFIX(float *out, const int *ids, const int *types, const float *wte,  \
+                                                const float *wpe, const float *wtt, long t0, long t1,          \
+                                                long length, long dim) {                                       \
+        for (long t = t0; t < t1; t++) {                                                                       \
+            float *restrict o = out + t * dim;                                                                 \
+            const float *e = wte + (long)ids[t] * dim;                                                         \
+            const float *p = wpe ? wpe + (t % length) * dim : 0;                                               \
+            const float *y = (wtt && types) ? wtt + (long)types[t] * dim : 0;                                  \
+            if (p && y) for (long i = 0; i < dim; i++) o[i] = e[i] + p[i] + y[i];                             \
+            else if (p) for (long i = 0; i < dim; i++) o[i] = e[i] + p[i];                                    \
+            else if (y) for (long i = 0; i < dim; i++) o[i] = e[i] + y[i];                                    \
+            else for (long i = 0; i < dim; i++) o[i] = e[i];                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    ATTR static void embedding_backward_##SUFFIX(float *dwte, float *dwpe, float *dwtt, const float *dout,     \
+                                                 const int *ids, const int *types, long tokens, long length,    \
+                                                 long dim, long c0, long c1) {                                 \
+        for (long t = 0; t < tokens; t++) {                                                                    \
+            const float *d = dout + t * dim;                                                                   \
+            float *e = dwte + (long)ids[t] * dim;                                                              \
+            for (long i = c0; i < c1; i++) e[i] += d[i];                                                       \
+            if (dwpe) { float *p = dwpe + (t % length) * dim; for (long i = c0; i < c1; i++) p[i] += d[i]; }   \
+            if (dwtt && types) {                                                                               \
+                float *y = dwtt + (long)types[t] * dim;                                                        \
+                for (long i = c0; i < c1; i++) y[i] += d[i];                                                   \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
 CVM_KERNELS(base, )
+CVM_EMBEDDING(base, )
 // The baseline copy passes 8-float vectors between its (always inlined) helpers; clang warns that without AVX
 // their ABI differs, which matters only across separately compiled code, and these never leave this file.
 #pragma clang diagnostic push
@@ -263,9 +296,11 @@ CVM_LAYERNORM(base, )
 CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 CVM_SOFTMAX(avx2, __attribute__((target("avx2,fma"))))
 CVM_LAYERNORM(avx2, __attribute__((target("avx2,fma"))))
+CVM_EMBEDDING(avx2, __attribute__((target("avx2,fma"))))
 CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_LAYERNORM(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+CVM_EMBEDDING(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 
 static int cvm_level(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline; decided once
     static int level = -1;
@@ -311,4 +346,12 @@ void cvm_layernorm_backward(float *dinp, int overwrite, float *dweight, float *d
                             const float *inp, const float *weight, const float *mean, const float *rstd, long rows,
                             long dim) {
     CVM_DISPATCH(layernorm_backward, dinp, overwrite, dweight, dbias, dout, inp, weight, mean, rstd, rows, dim)
+}
+void cvm_embedding_forward(float *out, const int *ids, const int *types, const float *wte, const float *wpe,
+                           const float *wtt, long t0, long t1, long length, long dim) {
+    CVM_DISPATCH(embedding_forward, out, ids, types, wte, wpe, wtt, t0, t1, length, dim)
+}
+void cvm_embedding_backward(float *dwte, float *dwpe, float *dwtt, const float *dout, const int *ids,
+                            const int *types, long tokens, long length, long dim, long c0, long c1) {
+    CVM_DISPATCH(embedding_backward, dwte, dwpe, dwtt, dout, ids, types, tokens, length, dim, c0, c1)
 }

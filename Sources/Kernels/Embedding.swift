@@ -1,17 +1,14 @@
+import CVecMath
+
 /// Token + position + token-type embedding lookup (BERT). out [T, h].
 public enum Embedding {
     public static func forward(out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
                                types: UnsafePointer<Int32>?, wte: UnsafePointer<Float>,
                                wpe: UnsafePointer<Float>?, wtt: UnsafePointer<Float>?,
                                batch: Int, length: Int, dim: Int) {
+        // One pass per token in CVecMath's vector build: (e + p) + y, the sums the three Swift passes made.
         Parallel.forEachRowBlock(rows: batch * length, rowSize: dim) { tokens in
-            for t in tokens {
-                let l = t % length
-                let o = out + t * dim, e = wte + Int(ids[t]) * dim
-                for i in 0..<dim { o[i] = e[i] }
-                if let wpe { let p = wpe + l * dim; for i in 0..<dim { o[i] += p[i] } }
-                if let wtt, let types { let y = wtt + Int(types[t]) * dim; for i in 0..<dim { o[i] += y[i] } }
-            }
+            cvm_embedding_forward(out, ids, types, wte, wpe, wtt, tokens.lowerBound, tokens.upperBound, length, dim)
         }
     }
 
@@ -22,13 +19,8 @@ public enum Embedding {
         // Split by embedding dimension: every block visits the tokens in the same order, so each row of the
         // gradient tables sums its tokens in the same order at any thread count.
         Parallel.forEachColumnBlock(rows: batch * length, columns: dim) { c in
-            for t in 0..<(batch * length) {
-                let l = t % length
-                let d = dout + t * dim, e = dwte + Int(ids[t]) * dim
-                for i in c { e[i] += d[i] }
-                if let dwpe { let p = dwpe + l * dim; for i in c { p[i] += d[i] } }
-                if let dwtt, let types { let y = dwtt + Int(types[t]) * dim; for i in c { y[i] += d[i] } }
-            }
+            cvm_embedding_backward(dwte, dwpe, dwtt, dout, ids, types, batch * length, length, dim, c.lowerBound,
+                                   c.upperBound)
         }
     }
 }

@@ -119,6 +119,61 @@ final class FastKernelsTests: XCTestCase {
         }
     }
 
+    /// The embedding sums and their scatter-add run from C: the same additions in the same order as plain loops —
+    /// (e + p) + y per element, and each gradient row summing its tokens in token order — at 1 and 2 threads, with
+    /// and without position and type tables, and with repeated ids (rows hit by several tokens).
+    func testEmbeddingSumsAndScatterEqualThePlainLoops() {
+        var rng = Rng(seed: 4)
+        let vocab = 11, dim = 37, batch = 3, length = 9, T = batch * length, types = 2
+        // Normal draws fill the whole mantissa; uniform ones sit on a 2⁻²⁴ grid, where these sums are exact and
+        // any order of addition would pass.
+        let wte = (0..<(vocab * dim)).map { _ in rng.normal() * 0.02 }
+        let wpe = (0..<(length * dim)).map { _ in rng.normal() * 0.02 }
+        let wtt = (0..<(types * dim)).map { _ in rng.normal() * 0.02 }
+        let ids = (0..<T).map { _ in Int32(Int(rng.uniform(0, Float(vocab) - 0.01))) }
+        let tys = (0..<T).map { _ in Int32(Int(rng.uniform(0, Float(types) - 0.01))) }
+        let dout = (0..<(T * dim)).map { _ in rng.normal() }
+        for (usePositions, useTypes) in [(true, true), (true, false), (false, true), (false, false)] {
+            var want = [Float](repeating: 0, count: T * dim)
+            var dte = [Float](repeating: 0.5, count: vocab * dim), dpe = [Float](repeating: 0.5, count: length * dim)
+            var dtt = [Float](repeating: 0.5, count: types * dim)
+            for t in 0..<T {
+                for i in 0..<dim {
+                    var v = wte[Int(ids[t]) * dim + i]
+                    if usePositions { v += wpe[(t % length) * dim + i] }
+                    if useTypes { v += wtt[Int(tys[t]) * dim + i] }
+                    want[t * dim + i] = v
+                    dte[Int(ids[t]) * dim + i] += dout[t * dim + i]
+                    if usePositions { dpe[(t % length) * dim + i] += dout[t * dim + i] }
+                    if useTypes { dtt[Int(tys[t]) * dim + i] += dout[t * dim + i] }
+                }
+            }
+            for threads in [1, 2] {
+                Blas.setThreads(threads)
+                let out = FloatBuffer(count: T * dim), te = FloatBuffer(wte), pe = FloatBuffer(wpe), tt = FloatBuffer(wtt)
+                let gte = FloatBuffer([Float](repeating: 0.5, count: vocab * dim))
+                let gpe = FloatBuffer([Float](repeating: 0.5, count: length * dim))
+                let gtt = FloatBuffer([Float](repeating: 0.5, count: types * dim)), d = FloatBuffer(dout)
+                ids.withUnsafeBufferPointer { idp in
+                    tys.withUnsafeBufferPointer { typ in
+                        Embedding.forward(out: out.pointer, ids: idp.baseAddress!, types: useTypes ? typ.baseAddress : nil,
+                                          wte: te.pointer, wpe: usePositions ? pe.pointer : nil,
+                                          wtt: useTypes ? tt.pointer : nil, batch: batch, length: length, dim: dim)
+                        Embedding.backward(dwte: gte.pointer, dwpe: usePositions ? gpe.pointer : nil,
+                                           dwtt: useTypes ? gtt.pointer : nil, dout: d.pointer, ids: idp.baseAddress!,
+                                           types: useTypes ? typ.baseAddress : nil, batch: batch, length: length,
+                                           dim: dim)
+                    }
+                }
+                let tag = "positions \(usePositions), types \(useTypes), threads \(threads)"
+                XCTAssertEqual(out.array.map(\.bitPattern), want.map(\.bitPattern), "forward, " + tag)
+                XCTAssertEqual(gte.array.map(\.bitPattern), dte.map(\.bitPattern), "token gradient, " + tag)
+                XCTAssertEqual(gpe.array.map(\.bitPattern), dpe.map(\.bitPattern), "position gradient, " + tag)
+                XCTAssertEqual(gtt.array.map(\.bitPattern), dtt.map(\.bitPattern), "type gradient, " + tag)
+            }
+        }
+    }
+
     func testGeluAndItsDerivativeMatchTheScalarFormulas() {
         XCTAssertTrue(["avx512", "avx2", "baseline"].contains(FastMath.elementwiseISA))
         var rng = Rng(seed: 3)

@@ -26,6 +26,12 @@ void cvm_layernorm_forward(float *out, float *mean, float *rstd, const float *in
 void cvm_layernorm_backward(float *dinp, int overwrite, float *dweight, float *dbias, const float *dout,
                             const float *inp, const float *weight, const float *mean, const float *rstd, long rows,
                             long dim);
+/// Tokens [t0, t1): out[t] = wte[ids[t]] + wpe[t % length] + wtt[types[t]] (wpe, wtt or types may be NULL).
+void cvm_embedding_forward(float *out, const int *ids, const int *types, const float *wte, const float *wpe,
+                           const float *wtt, long t0, long t1, long length, long dim);
+/// Columns [c0, c1) of the embedding gradients: each token's dout row added to its rows, tokens in order.
+void cvm_embedding_backward(float *dwte, float *dwpe, float *dwtt, const float *dout, const int *ids,
+                            const int *types, long tokens, long length, long dim, long c0, long c1);
 /// The instruction set the kernels above use in this process: "avx512", "avx2" or "baseline".
 const char *cvm_isa(void);
 
