@@ -302,14 +302,24 @@ CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_LAYERNORM(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_EMBEDDING(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 
-static int cvm_level(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline; decided once
-    static int level = -1;
-    if (level < 0) {
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 2
-              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
-    }
-    return level;
+static int cvm_supported(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline: what this CPU can run
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 2
+         : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+}
+static int cvm_chosen = -1;  // the build in use: the best supported, decided at the first call, unless lowered
+static int cvm_level(void) {
+    if (cvm_chosen < 0) cvm_chosen = cvm_supported();
+    return cvm_chosen;
+}
+static int cvm_parse(const char *name) {
+    return strcmp(name, "avx512") == 0 ? 2 : (strcmp(name, "avx2") == 0 ? 1 : (strcmp(name, "baseline") == 0 ? 0 : -1));
+}
+int cvm_use_isa(const char *name) {
+    int want = cvm_parse(name);
+    if (want < 0 || want > cvm_supported()) return 0;
+    cvm_chosen = want;
+    return 1;
 }
 #define CVM_DISPATCH(NAME, ...)                                                                                \
     switch (cvm_level()) {                                                                                     \
@@ -321,6 +331,7 @@ const char *cvm_isa(void) { return cvm_level() == 2 ? "avx512" : (cvm_level() ==
 #else
 #define CVM_DISPATCH(NAME, ...) NAME##_base(__VA_ARGS__);
 const char *cvm_isa(void) { return "baseline"; }
+int cvm_use_isa(const char *name) { return strcmp(name, "baseline") == 0; }
 #endif
 
 void cvm_gelu(float *out, const float *x, long n) { CVM_DISPATCH(gelu, out, x, n) }

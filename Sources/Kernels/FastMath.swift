@@ -14,6 +14,18 @@ public enum FastMath {
     /// Which build of CVecMath's loops this CPU runs: "avx512", "avx2" or "baseline".
     public static var elementwiseISA: String { String(cString: cvm_isa()) }
 
+    /// The builds this CPU can run, best first.
+    public static var supportedISAs: [String] {
+        let current = elementwiseISA
+        defer { _ = cvm_use_isa(current) }
+        return ["avx512", "avx2", "baseline"].filter { cvm_use_isa($0) != 0 }
+    }
+
+    /// Runs CVecMath's loops from another build (one this CPU supports; false otherwise): tests compare the
+    /// builds' bits with it. Not for use while a parallel region runs.
+    @discardableResult
+    public static func useElementwiseISA(_ name: String) -> Bool { cvm_use_isa(name) != 0 }
+
     @inline(__always)
     public static func exp(_ x: V) -> V {
         let lo: Float = -87.33654, hi: Float = 88.72283

@@ -34,5 +34,8 @@ void cvm_embedding_backward(float *dwte, float *dwpe, float *dwtt, const float *
                             const int *types, long tokens, long length, long dim, long c0, long c1);
 /// The instruction set the kernels above use in this process: "avx512", "avx2" or "baseline".
 const char *cvm_isa(void);
+/// Switches every kernel above to the named build ("avx512", "avx2" or "baseline") if this CPU runs it; returns 0
+/// (and changes nothing) otherwise. For tests and for comparing builds: call it before any parallel region.
+int cvm_use_isa(const char *name);
 
 #endif
