@@ -315,6 +315,9 @@ static int cvm_level(void) {
 static int cvm_parse(const char *name) {
     return strcmp(name, "avx512") == 0 ? 2 : (strcmp(name, "avx2") == 0 ? 1 : (strcmp(name, "baseline") == 0 ? 0 : -1));
 }
+const char *cvm_best_isa(void) {
+    return cvm_supported() == 2 ? "avx512" : (cvm_supported() == 1 ? "avx2" : "baseline");
+}
 int cvm_use_isa(const char *name) {
     int want = cvm_parse(name);
     if (want < 0 || want > cvm_supported()) return 0;
@@ -332,6 +335,7 @@ const char *cvm_isa(void) { return cvm_level() == 2 ? "avx512" : (cvm_level() ==
 #define CVM_DISPATCH(NAME, ...) NAME##_base(__VA_ARGS__);
 const char *cvm_isa(void) { return "baseline"; }
 int cvm_use_isa(const char *name) { return strcmp(name, "baseline") == 0; }
+const char *cvm_best_isa(void) { return "baseline"; }
 #endif
 
 void cvm_gelu(float *out, const float *x, long n) { CVM_DISPATCH(gelu, out, x, n) }

@@ -37,5 +37,7 @@ const char *cvm_isa(void);
 /// Switches every kernel above to the named build ("avx512", "avx2" or "baseline") if this CPU runs it; returns 0
 /// (and changes nothing) otherwise. For tests and for comparing builds: call it before any parallel region.
 int cvm_use_isa(const char *name);
+/// The best build this CPU runs (what the kernels use unless cvm_use_isa chose another).
+const char *cvm_best_isa(void);
 
 #endif
