@@ -85,14 +85,13 @@ static inline float cvm_gelu_grad(float v) {
         }                                                                                                      \
     }
 
-// The attention row softmax and its backward, lane for lane what Kernels/FastMath.swift's 8-lane SIMD code did
-// (so probabilities and gradients keep their bits): 8-lane max and sum accumulators reduced lane 0..7 in order,
-// the same exp, no FMA contraction (Swift, built for baseline x86-64, multiplies and adds separately). Clang's
-// vector extension keeps the 8-lane structure explicit; each ISA copy only changes how a lane op is encoded.
+// 8-lane helpers for the loops below that must give the bits of the 8-lane Swift code they replaced (kept in
+// Tests/KernelsTests/SwiftLaneReferences.swift). Clang's vector extension keeps the 8-lane structure explicit;
+// each ISA copy only changes how a lane op is encoded.
 typedef float cvm_v8 __attribute__((ext_vector_type(8)));
 typedef int cvm_i8 __attribute__((ext_vector_type(8)));
 
-#define CVM_SOFTMAX(SUFFIX, ATTR)                                                                              \
+#define CVM_LANES(SUFFIX, ATTR)                                                                                \
     ATTR static inline cvm_v8 load8_##SUFFIX(const float *p, long n, float fill) {                             \
         cvm_v8 v = fill;                                                                                       \
         if (n >= 8) { memcpy(&v, p, sizeof v); return v; }                                                    \
@@ -109,7 +108,12 @@ typedef int cvm_i8 __attribute__((ext_vector_type(8)));
         memcpy(&ia, &a, sizeof a); memcpy(&ib, &b, sizeof b);                                                  \
         cvm_i8 r = (ib & mask) | (ia & ~mask);                                                                 \
         cvm_v8 out; memcpy(&out, &r, sizeof out); return out;                                                  \
-    }                                                                                                          \
+    }
+
+// The attention row softmax and its backward (so probabilities and gradients keep their bits): 8-lane max and sum
+// accumulators reduced lane 0..7 in order, the same exp as the Swift code, no FMA contraction (Swift, built for
+// baseline x86-64, multiplies and adds separately; cvm_exp above is contracted, for GELU).
+#define CVM_SOFTMAX(SUFFIX, ATTR)                                                                              \
     ATTR static inline cvm_v8 exp8_##SUFFIX(cvm_v8 x) {                                                        \
         _Pragma("clang fp contract(off)")                                                                      \
         const float lo = -87.33654f, hi = 88.72283f, magic = 12582912.0f;                                      \
@@ -179,7 +183,7 @@ typedef int cvm_i8 __attribute__((ext_vector_type(8)));
         }                                                                                                      \
     }
 
-// LayerNorm rows, lane for lane the Swift loops they replace (Kernels/LayerNorm.swift's `sum`: an 8-lane
+// LayerNorm rows, lane for lane the Swift loops they replaced (the tests' `SwiftLanes.sum`: an 8-lane
 // accumulator over whole chunks of 8, reduced lane 0..7 from -0, then the tail added element by element; every
 // product and sum rounded separately, no FMA), so normalised values and gradients keep their bits.
 #define CVM_LAYERNORM(SUFFIX, ATTR)                                                                            \
@@ -289,15 +293,18 @@ CVM_EMBEDDING(base, )
 // their ABI differs, which matters only across separately compiled code, and these never leave this file.
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wpsabi"
+CVM_LANES(base, )
 CVM_SOFTMAX(base, )
 CVM_LAYERNORM(base, )
 #pragma clang diagnostic pop
 #if defined(__x86_64__) && defined(__clang__)
 CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+CVM_LANES(avx2, __attribute__((target("avx2,fma"))))
 CVM_SOFTMAX(avx2, __attribute__((target("avx2,fma"))))
 CVM_LAYERNORM(avx2, __attribute__((target("avx2,fma"))))
 CVM_EMBEDDING(avx2, __attribute__((target("avx2,fma"))))
 CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+CVM_LANES(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_LAYERNORM(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 CVM_EMBEDDING(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))

@@ -1,9 +1,8 @@
 import CVecMath
-import Foundation
 
 /// LayerNorm over the last dimension (BERT: eps 1e-12). Saves mean and 1/std per row for the backward.
 /// Rows are split over the engine's threads. The rows run from C (`CVecMath`, AVX-512/AVX2 copies): lane for lane
-/// the 8-lane Swift loops they replaced (kept in LayerNormLanesTests as the definition), so the bits are the same.
+/// the 8-lane Swift loops they replaced (kept in the tests as the definition), so the bits are the same.
 public enum LayerNorm {
     public static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,

@@ -41,56 +41,6 @@ final class FastKernelsTests: XCTestCase {
         XCTAssertEqual(lanes(FastMath.erf, [0, 10, -10]), [0, 1, -1])
     }
 
-    // The 8-lane Swift softmax the attention ran before CVecMath took it over: the C kernel must give its bits.
-    private func referenceSoftmaxRow(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        typealias V = FastMath.V
-        var mv = V(repeating: -.infinity)
-        var j = 0
-        while j < count {
-            let x = FastMath.load(p + j, min(8, count - j), fill: -.infinity)
-            mv = mv.replacing(with: x, where: x .> mv)
-            j += 8
-        }
-        var mx = mv[0]
-        for i in 1..<8 { mx = Swift.max(mx, mv[i]) }
-        if mx == -.infinity { p.update(repeating: 0, count: count); return }
-        var sv = V(repeating: 0)
-        j = 0
-        while j < count {
-            let n = min(8, count - j)
-            var e = FastMath.exp(FastMath.load(p + j, n, fill: -.infinity) - mx)
-            if n < 8 { for i in n..<8 { e[i] = 0 } }
-            sv += e
-            FastMath.store(e, p + j, n)
-            j += 8
-        }
-        let inv = 1 / sv.sum()
-        j = 0
-        while j < count { let n = min(8, count - j); FastMath.store(FastMath.load(p + j, n) * inv, p + j, n); j += 8 }
-    }
-
-    private func referenceSoftmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>,
-                                             count: Int) {
-        var acc = FastMath.V(repeating: 0)
-        var j = 0
-        while j < count {
-            let n = min(8, count - j)
-            acc += FastMath.load(p + j, n) * FastMath.load(dp + j, n)
-            j += 8
-        }
-        let dot = acc.sum()
-        j = 0
-        while j < count {
-            let n = min(8, count - j)
-            FastMath.store(FastMath.load(p + j, n) * (FastMath.load(dp + j, n) - dot), dp + j, n)
-            j += 8
-        }
-    }
-
-    private func differingBits(_ a: FloatBuffer, _ b: FloatBuffer) -> Int {
-        zip(a.array, b.array).filter { $0.bitPattern != $1.bitPattern }.count
-    }
-
     func testSoftmaxRowsGiveTheBitsOfTheEightLaneSwiftLoop() {
         var rng = Rng(seed: 11)
         for count in [1, 3, 7, 8, 9, 16, 31, 64, 67, 128] {
@@ -102,7 +52,7 @@ final class FastKernelsTests: XCTestCase {
             z[3 * count] = 95                                                    // row 3: one score above exp's range
             let got = FloatBuffer(z), want = FloatBuffer(z)
             FastMath.softmaxRows(got.pointer, rows: rows, count: count)
-            for r in 0..<rows { referenceSoftmaxRow(want.pointer + r * count, count: count) }
+            for r in 0..<rows { SwiftLanes.softmaxRow(want.pointer + r * count, count: count) }
             XCTAssertEqual(differingBits(got, want), 0, "softmax values whose bits differ, count \(count)")
             XCTAssertEqual(got.array[count..<(2 * count)].reduce(0, +), 0, "an all-hidden row is zeros")
             for r in [0, 2, 4] {
@@ -113,7 +63,7 @@ final class FastKernelsTests: XCTestCase {
             let dgot = FloatBuffer(d), dwant = FloatBuffer(d)
             FastMath.softmaxBackwardRows(dgot.pointer, probs: got.pointer, rows: rows, count: count)
             for r in 0..<rows {
-                referenceSoftmaxBackwardRow(dwant.pointer + r * count, probs: got.pointer + r * count, count: count)
+                SwiftLanes.softmaxBackwardRow(dwant.pointer + r * count, probs: got.pointer + r * count, count: count)
             }
             XCTAssertEqual(differingBits(dgot, dwant), 0, "softmax-backward values whose bits differ, count \(count)")
         }

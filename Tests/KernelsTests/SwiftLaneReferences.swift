@@ -1,8 +1,8 @@
 import Kernels
 
 /// The 8-lane Swift code the element-wise kernels first ran as, kept as the definitions the C loops (`CVecMath`)
-/// are held to: exp and erf against libm, and lane for lane the attention softmax and LayerNorm loops
-/// (FastKernelsTests, LayerNormLanesTests).
+/// are held to: exp and erf against libm (FastKernelsTests), and lane for lane the attention softmax and the
+/// LayerNorm rows (FastKernelsTests, LayerNormLanesTests): the bits every stored checkpoint was trained with.
 extension FastMath {
     typealias V = SIMD8<Float>
 
@@ -67,5 +67,108 @@ extension FastMath {
         if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self); return }
         for i in 0..<n { p[i] = v[i] }
     }
+}
 
+/// The row loops, built from the lane helpers above.
+enum SwiftLanes {
+    /// The attention's row softmax (in place), as it ran before CVecMath took it over.
+    static func softmaxRow(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = FastMath.V
+        var mv = V(repeating: -.infinity)
+        var j = 0
+        while j < count {
+            let x = FastMath.load(p + j, min(8, count - j), fill: -.infinity)
+            mv = mv.replacing(with: x, where: x .> mv)
+            j += 8
+        }
+        var mx = mv[0]
+        for i in 1..<8 { mx = Swift.max(mx, mv[i]) }
+        if mx == -.infinity { p.update(repeating: 0, count: count); return }
+        var sv = V(repeating: 0)
+        j = 0
+        while j < count {
+            let n = min(8, count - j)
+            var e = FastMath.exp(FastMath.load(p + j, n, fill: -.infinity) - mx)
+            if n < 8 { for i in n..<8 { e[i] = 0 } }
+            sv += e
+            FastMath.store(e, p + j, n)
+            j += 8
+        }
+        let inv = 1 / sv.sum()
+        j = 0
+        while j < count { let n = min(8, count - j); FastMath.store(FastMath.load(p + j, n) * inv, p + j, n); j += 8 }
+    }
+
+    /// dp <- p * (dp - sum of p * dp), in place.
+    static func softmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>, count: Int) {
+        var acc = FastMath.V(repeating: 0)
+        var j = 0
+        while j < count {
+            let n = min(8, count - j)
+            acc += FastMath.load(p + j, n) * FastMath.load(dp + j, n)
+            j += 8
+        }
+        let dot = acc.sum()
+        j = 0
+        while j < count {
+            let n = min(8, count - j)
+            FastMath.store(FastMath.load(p + j, n) * (FastMath.load(dp + j, n) - dot), dp + j, n)
+            j += 8
+        }
+    }
+
+    /// Σ over `count` elements of `lanes(offset, n)`: an 8-lane accumulator over whole chunks, reduced lane 0…7,
+    /// then the tail element by element.
+    static func sum(_ count: Int, _ lanes: (Int, Int) -> FastMath.V) -> Float {
+        var acc = FastMath.V(repeating: 0)
+        var i = 0
+        while i + 8 <= count { acc += lanes(i, 8); i += 8 }
+        var total = acc.sum()
+        if i < count { let tail = lanes(i, count - i); for j in 0..<(count - i) { total += tail[j] } }
+        return total
+    }
+
+    /// LayerNorm forward over rows (saves mean and 1/std).
+    static func layerNormForward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                                 rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                 weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int, dim: Int,
+                                 eps: Float) {
+        for t in 0..<rows {
+            let x = inp + t * dim, o = out + t * dim
+            let m = sum(dim) { FastMath.load(x + $0, $1) } / Float(dim)
+            let v = sum(dim) { let d = FastMath.load(x + $0, $1) - m; return d * d } / Float(dim)
+            let s = 1 / (v + eps).squareRoot()
+            for i in 0..<dim { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
+            mean[t] = m
+            rstd[t] = s
+        }
+    }
+
+    /// LayerNorm backward over rows: accumulates dweight, dbias, and dinp (or stores 0 + value).
+    static func layerNormBackward(dinp: UnsafeMutablePointer<Float>, overwrite: Bool,
+                                  dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
+                                  dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                  mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, dim: Int) {
+        for t in 0..<rows {
+            let x = inp + t * dim, dy = dout + t * dim, dx = dinp + t * dim
+            let m = mean[t], s = rstd[t]
+            let dnormMean = sum(dim) { FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1) } / Float(dim)
+            let dnormNormMean = sum(dim) {
+                (FastMath.load(x + $0, $1) - m) * s * FastMath.load(weight + $0, $1) * FastMath.load(dy + $0, $1)
+            } / Float(dim)
+            for i in 0..<dim {
+                let n = (x[i] - m) * s
+                let dn = weight[i] * dy[i]
+                dbias[i] += dy[i]
+                dweight[i] += n * dy[i]
+                let g = (dn - dnormMean - n * dnormNormMean) * s
+                dx[i] = overwrite ? 0 + g : dx[i] + g
+            }
+        }
+    }
+}
+
+/// How many values of two buffers differ in their bits (0 when they are bit for bit equal).
+func differingBits(_ a: FloatBuffer, _ b: FloatBuffer) -> Int {
+    zip(a.array, b.array).filter { $0.bitPattern != $1.bitPattern }.count
 }
