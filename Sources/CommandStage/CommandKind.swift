@@ -138,18 +138,26 @@ public struct CommandKind: TypedStageKind {
         while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
             if !cancelSent && isCancelled() {
                 // The shell does not forward SIGTERM to its children (a `sleep`, a training binary), so signal
-                // the whole tree under it first; swift-subprocess then tears down the shell itself.
+                // the whole tree. The shell goes first: signalled after its child, it could run the rest of the
+                // script (write outputs, exit 0) before the SIGTERM reached it. swift-subprocess then tears it down.
                 let shell = box.lock.withLock { box.pid }
-                if shell > 0 { for child in descendants(of: shell) { kill(child, SIGTERM) } }
+                if shell > 0 {
+                    let tree = descendants(of: shell)
+                    kill(shell, SIGTERM)
+                    for child in tree { kill(child, SIGTERM) }
+                }
                 task.cancel()
                 cancelSent = true
             }
         }
+        // Once the run is stopping, the command's own verdict means nothing: scancel signals every process of the
+        // job, and a `sleep` killed under a shell that then ran the script's last lines exited 0 within the 100 ms
+        // above (CI once recorded a scancelled stage as done that way). A command that truly finished just then
+        // runs again next time, which is the cheap side of the race.
+        if cancelSent || isCancelled() { throw StageCancelled() }
         switch box.result! {
         case .success(let status): return status
-        case .failure(let error):
-            if cancelSent { throw StageCancelled() }
-            throw StageFailure("could not run /bin/sh: \(error)")
+        case .failure(let error): throw StageFailure("could not run /bin/sh: \(error)")
         }
     }
 
