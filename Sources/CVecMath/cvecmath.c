@@ -287,27 +287,23 @@ typedef int cvm_i8 __attribute__((ext_vector_type(8)));
         }                                                                                                      \
     }
 
-CVM_KERNELS(base, )
-CVM_EMBEDDING(base, )
+// One build of every loop above: each ISA copy differs only in how a lane op is encoded.
+#define CVM_BUILD(SUFFIX, ATTR)                                                                                \
+    CVM_KERNELS(SUFFIX, ATTR)                                                                                  \
+    CVM_LANES(SUFFIX, ATTR)                                                                                    \
+    CVM_SOFTMAX(SUFFIX, ATTR)                                                                                  \
+    CVM_LAYERNORM(SUFFIX, ATTR)                                                                                \
+    CVM_EMBEDDING(SUFFIX, ATTR)
+
 // The baseline copy passes 8-float vectors between its (always inlined) helpers; clang warns that without AVX
 // their ABI differs, which matters only across separately compiled code, and these never leave this file.
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wpsabi"
-CVM_LANES(base, )
-CVM_SOFTMAX(base, )
-CVM_LAYERNORM(base, )
+CVM_BUILD(base, )
 #pragma clang diagnostic pop
 #if defined(__x86_64__) && defined(__clang__)
-CVM_KERNELS(avx2, __attribute__((target("avx2,fma"))))
-CVM_LANES(avx2, __attribute__((target("avx2,fma"))))
-CVM_SOFTMAX(avx2, __attribute__((target("avx2,fma"))))
-CVM_LAYERNORM(avx2, __attribute__((target("avx2,fma"))))
-CVM_EMBEDDING(avx2, __attribute__((target("avx2,fma"))))
-CVM_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
-CVM_LANES(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
-CVM_SOFTMAX(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
-CVM_LAYERNORM(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
-CVM_EMBEDDING(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+CVM_BUILD(avx2, __attribute__((target("avx2,fma"))))
+CVM_BUILD(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
 
 static int cvm_supported(void) {  // 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline: what this CPU can run
     __builtin_cpu_init();
@@ -323,7 +319,8 @@ static int cvm_parse(const char *name) {
     return strcmp(name, "avx512") == 0 ? 2 : (strcmp(name, "avx2") == 0 ? 1 : (strcmp(name, "baseline") == 0 ? 0 : -1));
 }
 const char *cvm_best_isa(void) {
-    return cvm_supported() == 2 ? "avx512" : (cvm_supported() == 1 ? "avx2" : "baseline");
+    int best = cvm_supported();
+    return best == 2 ? "avx512" : (best == 1 ? "avx2" : "baseline");
 }
 int cvm_use_isa(const char *name) {
     int want = cvm_parse(name);

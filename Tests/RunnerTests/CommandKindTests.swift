@@ -27,16 +27,10 @@ final class CommandKindTests: XCTestCase {
     /// once recorded a scancelled stage as done because the `sleep` died first and the script's last line
     /// (writing the output) ran and exited 0.
     func testCancelledCommandIsCancelledNotDoneEvenIfItsScriptCouldFinish() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-cancel-\(UUID())")
-        let out = dir.appendingPathComponent("out")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let start = Date()
-        let config: JSONValue = ["command": "sleep 30; echo late > \"$HM_OUT/o\"", "outputs": ["o"]]
-        let context = StageContext(
-            key: "k", parameters: config, inputs: [:], outputDirectory: out, checkpointDirectory: dir,
-            logFile: dir.appendingPathComponent("log"), threads: 1, metric: { _, _, _ in }, log: { _ in },
-            isCancelled: { Date().timeIntervalSince(start) > 0.5 })
+        let (context, out, cleanup) = try commandContext("sleep 30; echo late > \"$HM_OUT/o\"",
+                                                         isCancelled: { Date().timeIntervalSince(start) > 0.5 })
+        defer { cleanup() }
         XCTAssertThrowsError(try CommandKind().run(context)) { error in
             XCTAssertTrue(error is StageCancelled, "\(error)")
         }
@@ -49,18 +43,12 @@ final class CommandKindTests: XCTestCase {
     /// the stop flag is set at the same moment; the shell runs the script's last line and exits 0 before the
     /// 100 ms poll sees the flag. That exit 0 must not make the stage done.
     func testCommandWhoseChildIsKilledAsTheRunStopsIsCancelled() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-cancel-\(UUID())")
-        let out = dir.appendingPathComponent("out")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         final class Flag: @unchecked Sendable { let lock = NSLock(); var set = false }
         let flag = Flag()
-        let pidFile = dir.appendingPathComponent("pid")
-        let config: JSONValue = ["command": .string("echo $$ > \"\(pidFile.path)\"; sleep 30; echo late > \"$HM_OUT/o\""), "outputs": ["o"]]
-        let context = StageContext(
-            key: "k", parameters: config, inputs: [:], outputDirectory: out, checkpointDirectory: dir,
-            logFile: dir.appendingPathComponent("log"), threads: 1, metric: { _, _, _ in }, log: { _ in },
-            isCancelled: { flag.lock.withLock { flag.set } })
+        let (context, _, cleanup) = try commandContext("echo $$ > \"$HM_CKPT/pid\"; sleep 30; echo late > \"$HM_OUT/o\"",
+                                                       isCancelled: { flag.lock.withLock { flag.set } })
+        defer { cleanup() }
+        let pidFile = context.checkpointDirectory.appendingPathComponent("pid")
         let killer = Thread {
             // Wait for the shell's sleep, then stop the run and kill the sleep together, as scancel does.
             for _ in 0..<200 {
@@ -80,5 +68,18 @@ final class CommandKindTests: XCTestCase {
             XCTAssertTrue(error is StageCancelled, "\(error)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 10, "the sleep was not stopped")
+    }
+
+    /// A `command` stage's context in a fresh temporary folder (removed by the returned cleanup).
+    private func commandContext(_ command: String, isCancelled: @escaping @Sendable () -> Bool) throws
+        -> (context: StageContext, out: URL, cleanup: () -> Void) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hm-cancel-\(UUID())")
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let context = StageContext(
+            key: "k", parameters: ["command": .string(command), "outputs": ["o"]], inputs: [:], outputDirectory: out,
+            checkpointDirectory: dir, logFile: dir.appendingPathComponent("log"), threads: 1, metric: { _, _, _ in },
+            log: { _ in }, isCancelled: isCancelled)
+        return (context, out, { try? FileManager.default.removeItem(at: dir) })
     }
 }
